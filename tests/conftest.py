@@ -1,0 +1,27 @@
+"""Shared test fixtures.  Tests never reach the internet and never write outside tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+#: The read-only shared material beside the repository (validation data, reference data).
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Point every cache and data directory at a temporary folder, and forbid real CelesTrak."""
+    home = tmp_path_factory.mktemp("deorbit-home")
+    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("DEORBIT_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("DEORBIT_CELESTRAK_URL", "http://127.0.0.1:9/")  # discard port: never answers
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/ is not beside the repository")
+    return SHARED
