@@ -17,7 +17,9 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("deorbit-home")
     monkeypatch.setenv("DEORBIT_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("DEORBIT_DATA_DIR", str(home / "data"))
-    monkeypatch.setenv("DEORBIT_CELESTRAK_URL", "http://127.0.0.1:9/")  # discard port: never answers
+    monkeypatch.setenv(
+        "DEORBIT_CELESTRAK_URL", "http://127.0.0.1:9/"
+    )  # discard port: never answers
 
 
 @pytest.fixture

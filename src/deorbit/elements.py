@@ -36,6 +36,8 @@ EARTH_RADIUS_KM = 6378.137
 SPACE_AGE_START_UTC = datetime(1957, 10, 4, tzinfo=UTC)
 #: SGP4's epoch origin (0 h UT on 1949 December 31).
 _SGP4_EPOCH0_UTC = datetime(1949, 12, 31, tzinfo=UTC)
+_JD_ORIGIN_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_JD_UNIX_EPOCH_OFFSET = 2440587.5  # Julian date of 1970-01-01 00:00 UTC
 _XPDOTP = 1440.0 / (2.0 * math.pi)  # rev/day per rad/min
 
 #: Perigee altitude below which an object is taken to have re-entered already.
@@ -126,6 +128,11 @@ class ElementSet:
             self.mean_motion_rev_per_day / _XPDOTP,
             self.raan_deg * deg,
         )
+        # sgp4init keeps the epoch as one float day count (~0.15 us resolution); restore the
+        # exact Julian date split so that times are measured from the true epoch.
+        midnight = self.epoch_utc.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        sat.jdsatepoch = (midnight - _JD_ORIGIN_UTC) / timedelta(days=1) + _JD_UNIX_EPOCH_OFFSET
+        sat.jdsatepochF = (self.epoch_utc - midnight) / timedelta(days=1)
         return sat
 
 
@@ -154,7 +161,9 @@ def validate(
     if not (math.isfinite(es.eccentricity) and 0.0 <= es.eccentricity < 1.0):
         raise bad("eccentricity", f"eccentricity {es.eccentricity} is not in [0, 1)")
     if not (math.isfinite(es.mean_motion_rev_per_day) and es.mean_motion_rev_per_day > 0.0):
-        raise bad("mean_motion", f"mean motion {es.mean_motion_rev_per_day} rev/day is not positive")
+        raise bad(
+            "mean_motion", f"mean motion {es.mean_motion_rev_per_day} rev/day is not positive"
+        )
     if es.mean_motion_rev_per_day > 20.0:
         raise bad(
             "mean_motion",

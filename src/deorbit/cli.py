@@ -1,0 +1,346 @@
+"""The ``deorbit`` command line.
+
+Every command takes an OBJECT the same way: ``ISS``, a catalogue number (``25544``) or the path
+of an element-set file (TLE, OMM KVN/XML, CelesTrak GP JSON/CSV).  Offline by default: objects
+come from the local cache or the bundled data; ``--online`` asks CelesTrak first.
+
+Bad input gives a one-line ``deorbit: error: ...`` on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deorbit import __version__
+from deorbit.errors import DeorbitError, InputError
+
+app = typer.Typer(
+    name="deorbit",
+    help="Where does it fly, when will it come down, where can it fall, and who is under it?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ObjectArg = Annotated[
+    str,
+    typer.Argument(help="ISS, a NORAD catalogue number, or an element-set file.", metavar="OBJECT"),
+]
+OnlineOpt = Annotated[
+    bool, typer.Option("--online", help="Query CelesTrak (falls back to the cache if it fails).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+NoradOpt = Annotated[
+    int | None, typer.Option("--norad", help="Pick this catalogue number from a multi-object file.")
+]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Element store (SQLite) to use instead of the default.")
+]
+LenientOpt = Annotated[
+    bool, typer.Option("--lenient", help="Skip bad records in files and say how many.")
+]
+
+
+def _options(online: bool, norad: int | None, db: Path | None, lenient: bool):
+    from deorbit.jobs import ObjectOptions
+
+    return ObjectOptions(online=online, norad_id=norad, db=db, lenient=lenient)
+
+
+_out = Console()
+_err = Console(stderr=True)
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _pct(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{100.0 * x:.{digits}f}%"
+
+
+def _people(x: float) -> str:
+    if x >= 1e9:
+        return f"{x / 1e9:.2f} bn"
+    if x >= 1e6:
+        return f"{x / 1e6:.1f} M"
+    if x >= 1e3:
+        return f"{x / 1e3:.0f} k"
+    return f"{x:.0f}"
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        _err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        _out.print(f"deorbit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Where does it fly, when will it come down, where can it fall, and who is under it?"""
+
+
+@app.command()
+def exposure(
+    obj: ObjectArg,
+    start: Annotated[
+        str | None,
+        typer.Option(help="Window start (ISO 8601 UTC, 'epoch' or 'now'). Default: element epoch."),
+    ] = None,
+    days: Annotated[float, typer.Option(help="Window length in days.")] = 30.0,
+    step: Annotated[float, typer.Option(help="Ground-track step in seconds.")] = 30.0,
+    top: Annotated[int, typer.Option(help="Rows in the country table.")] = 25,
+    as_json: JsonOpt = False,
+    plot: Annotated[
+        Path | None, typer.Option(help="Draw the ground track and exposure map to this PNG.")
+    ] = None,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Share of time over each country and the ocean, and the people under the track."""
+    from deorbit.jobs import exposure_job, run_exposure
+
+    options = _options(online, norad, db, lenient)
+    run = run_exposure(obj, start=start, days=days, step_s=step, options=options)
+    result = exposure_job(run)
+    if plot is not None:
+        from deorbit.plotting import plot_exposure
+
+        plot_exposure(run, plot)
+    if as_json:
+        _print_json(result)
+        _warn(result["warnings"])
+        return
+    _render_object(result["object"])
+    w = result["window"]
+    _out.print(
+        f"Band reaches {result['max_lat_deg']:.2f}° geodetic latitude.  Long-run: "
+        f"[bold]{_pct(result['land_fraction'], 1)}[/bold] of the time over land, "
+        f"{_pct(result['ocean_fraction'], 1)} over the ocean.  "
+        f"Window {w['start_utc']} to {w['end_utc']} ({w['samples']} samples): "
+        f"{_pct(w['land_fraction'], 1)} over land."
+    )
+    table = Table(title="Share of time overhead (= re-entry probability when the time is unknown)")
+    table.add_column("Country")
+    table.add_column("ISO")
+    table.add_column("Long run", justify="right")
+    table.add_column("Window", justify="right")
+    table.add_column("People under band", justify="right")
+    table.add_column("of its people", justify="right")
+    for row in result["countries"][:top]:
+        table.add_row(
+            row["name"],
+            row["iso_a3"] or row["adm0_a3"],
+            _pct(row["fraction"]),
+            _pct(row["window_fraction"]),
+            _people(row["population_under_band"]),
+            _pct(row["population_share_under_band"], 0),
+        )
+    table.add_row("Ocean", "", _pct(result["ocean_fraction"]), _pct(w["ocean_fraction"]), "", "")
+    _out.print(table)
+    p = result["population"]
+    _out.print(
+        f"{_people(p['under_band'])} people ({_pct(p['share_under_band'], 1)} of the world's "
+        f"{_people(p['world'])}, GPW v4 {p['year']}) live under the band.  "
+        f"Long-run and window shares differ by at most {_pct(w['max_abs_difference'])} "
+        "(absolute): a window samples longitudes unevenly; the long-run figure is the limit."
+    )
+    cities = result["cities_under_band"]
+    if cities:
+        names = ", ".join(c["name"] for c in cities[:40])
+        more = f" and {len(cities) - 40} more" if len(cities) > 40 else ""
+        _out.print(f"{len(cities)} cities of over 1 million under the band: {names}{more}.")
+    if plot is not None:
+        _out.print(f"Map written to {plot}")
+    _warn(result["warnings"])
+
+
+@app.command()
+def summary(
+    obj: Annotated[
+        str, typer.Argument(help="ISS (default), a catalogue number or a file.")
+    ] = "ISS",
+    as_json: JsonOpt = False,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """A readable summary: orbit, element epoch, top countries, and who is under the track."""
+    from deorbit.jobs import exposure_job, run_exposure
+    from deorbit.summary import summarise
+
+    options = _options(online, norad, db, lenient)
+    result = summarise(exposure_job(run_exposure(obj, options=options)))
+    if as_json:
+        _print_json(result)
+    else:
+        for line in result["text"]:
+            _out.print(line, highlight=False)
+    _warn(result["warnings"])
+
+
+@app.command()
+def fetch(
+    catnr: Annotated[
+        list[int] | None, typer.Argument(help="Catalogue numbers to fetch.", show_default=False)
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Fetch by (part of a) name.")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Fetch a CelesTrak group, e.g. stations, last-30-days.")
+    ] = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch current element sets from CelesTrak into the local store (the offline cache)."""
+    from deorbit.celestrak import GPQuery
+    from deorbit.objects import fetch as fetch_query
+    from deorbit.store import ElementStore
+
+    queries = [GPQuery.catnr(n) for n in catnr or []]
+    queries += [GPQuery.name(name)] if name else []
+    queries += [GPQuery.group(group)] if group else []
+    if not queries:
+        raise InputError("say what to fetch: catalogue numbers, --name or --group")
+    rows = []
+    with ElementStore(db) as store:
+        for query in queries:
+            result = fetch_query(query, store=store, lenient=lenient)
+            rows.append(
+                {
+                    "query": query.key,
+                    "url": result.url,
+                    "fetched_utc": result.fetched_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "objects": len(result.norad_ids),
+                    "new": result.new,
+                    "duplicate": result.duplicate,
+                    "skipped": len(result.skipped),
+                }
+            )
+        path = str(store.path)
+    if as_json:
+        _print_json({"store": path, "queries": rows})
+        return
+    for r in rows:
+        _out.print(
+            f"{r['query']}: {r['objects']} objects, {r['new']} new and {r['duplicate']} known "
+            f"element sets" + (f", {r['skipped']} skipped" if r["skipped"] else "")
+        )
+    _out.print(f"[dim]store: {path}[/dim]")
+
+
+@app.command()
+def elements(
+    file: Annotated[Path, typer.Argument(help="An element-set file (TLE, OMM, GP JSON/CSV).")],
+    lenient: LenientOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Parse and validate an element-set file; report its objects, epochs and any problems."""
+    from deorbit.elements import format_utc
+    from deorbit.formats import load_elements
+
+    result = load_elements(file, lenient=lenient)
+    objects: dict[int, list] = {}
+    for es in result.elements:
+        objects.setdefault(es.norad_id, []).append(es)
+    summary_rows = [
+        {
+            "norad_id": n,
+            "name": sets[-1].name,
+            "element_sets": len(sets),
+            "first_epoch_utc": format_utc(sets[0].epoch_utc),
+            "last_epoch_utc": format_utc(sets[-1].epoch_utc),
+            "perigee_alt_km": round(sets[-1].perigee_alt_km, 1),
+            "apogee_alt_km": round(sets[-1].apogee_alt_km, 1),
+            "inclination_deg": sets[-1].inclination_deg,
+        }
+        for n, sets in objects.items()
+    ]
+    data = {
+        "file": str(file),
+        "format": result.format,
+        "element_sets": len(result.elements),
+        "duplicates": result.duplicates,
+        "skipped": len(result.skipped),
+        "skipped_errors": [str(e) for e in result.skipped[:20]],
+        "objects": summary_rows,
+    }
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(title=f"{file}: {result.format}, {len(result.elements)} element sets")
+    for col in ("NORAD", "Name", "Sets", "First epoch", "Last epoch", "Perigee km", "Apogee km"):
+        table.add_column(col)
+    for r in summary_rows[:200]:
+        table.add_row(
+            str(r["norad_id"]),
+            r["name"],
+            str(r["element_sets"]),
+            r["first_epoch_utc"],
+            r["last_epoch_utc"],
+            f"{r['perigee_alt_km']:.0f}",
+            f"{r['apogee_alt_km']:.0f}",
+        )
+    _out.print(table)
+    if result.duplicates:
+        _out.print(f"{result.duplicates} duplicate records dropped")
+    if result.skipped:
+        _err.print(f"[yellow]{result.describe_skipped()}[/yellow]", highlight=False)
+
+
+def _render_object(o: dict[str, Any]) -> None:
+    _out.print(
+        f"[bold]{o['name']}[/bold] (NORAD {o['norad_id']}, {o['intl_designator']})  "
+        f"elements of {o['epoch_utc']}  i = {o['inclination_deg']:.2f}°  "
+        f"{o['perigee_alt_km']:.0f} x {o['apogee_alt_km']:.0f} km  "
+        f"period {o['period_min']:.1f} min\n[dim]source: {o['source']}[/dim]"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run the app, map errors to one line and an exit status.
+
+    Usage errors are reported by the CLI framework itself (exit status 2); deorbit's own
+    errors become ``deorbit: error: <what and where>`` and their exit code (2 for bad input).
+    """
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="deorbit", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except DeorbitError as exc:
+        sys.stderr.write(f"deorbit: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("deorbit: interrupted\n")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["app", "main"]

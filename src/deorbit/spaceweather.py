@@ -1,0 +1,384 @@
+"""Solar and geomagnetic indices for the atmosphere: parse, load, fetch, and look up *as of* an epoch.
+
+Source
+    CelesTrak's ``SW-All.csv`` (format: https://celestrak.org/SpaceData/SpaceWx-format.php):
+    one row per day from 1957-10-01 with the eight 3-hourly Kp/ap values, daily Ap, F10.7
+    observed and adjusted to 1 AU, and 81-day averages; rows flagged OBS (observed) or INT
+    (interpolated gap), then ~45 days of daily forecasts (PRD), then monthly forecasts (PRM,
+    first of each month, no Kp/ap).  A copy is bundled; ``fetch_space_weather`` refreshes a
+    user copy in ``$DEORBIT_DATA_DIR``, which :func:`load_space_weather` prefers when newer.
+
+What MSIS wants (Picone et al. 2002; Emmert et al. 2022)
+    - F10.7: the *observed* (not 1-AU adjusted) flux of the previous day;
+    - F10.7A: the 81-day centred mean of observed F10.7;
+    - Ap: the daily Ap, or in storm-time mode the 7-vector (daily Ap, 3-h ap now, 3, 6 and 9 h
+      before, mean of the eight 3-h values 12-33 h before, mean of those 36-57 h before).
+
+As-of rule (no look-ahead)
+    A prediction made at epoch T may use only what was known at T.  :meth:`SpaceWeather.indices`
+    builds the daily F10.7 and Ap series *as known at T*: observed values for days before T;
+    for later days, the file's forecast when T is after the file's last observation (it is the
+    forecast that was available), otherwise *persistence* - the mean of the 81 observed days
+    before T for F10.7 (and so for F10.7A) and the mean of the 27 days before T for Ap.  This
+    file keeps only its latest forecast, so for a past epoch the forecast issued then is
+    unknown; persistence over one solar rotation (27 d) for Ap and three rotations (81 d) for
+    F10.7 is the standard no-skill baseline that forecasters beat only by a few percent beyond a
+    few weeks, and it uses nothing from after T.  F10.7A is then the centred 81-day mean of that
+    series, so near T it mixes observed and predicted days, as an operator's would.
+    ``mode="observed"`` uses the file as it stands (observed values, then its forecast) for
+    hindcasts.  Beyond the end of the file the last values are held, and
+    :meth:`SpaceWeather.staleness` says which dates rest on forecast or persistence.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from deorbit.atmosphere import to_datetime64_utc
+from deorbit.data import as_file, data_file
+from deorbit.errors import FetchError, InputError
+
+__all__ = [
+    "DEFAULT_URL",
+    "Indices",
+    "SpaceWeather",
+    "fetch_space_weather",
+    "load_space_weather",
+    "parse_sw_csv",
+    "user_data_dir",
+]
+
+DEFAULT_URL = "https://celestrak.org/SpaceData/SW-All.csv"
+FILENAME = "SW-All.csv"
+OBSERVED_TYPES = ("OBS", "INT")
+FORECAST_TYPES = ("PRD", "PRM")
+_REQUIRED = (
+    "DATE", "AP1", "AP2", "AP3", "AP4", "AP5", "AP6", "AP7", "AP8", "AP_AVG",
+    "F10.7_OBS", "F10.7_ADJ", "F10.7_DATA_TYPE", "F10.7_OBS_CENTER81", "F10.7_OBS_LAST81",
+)  # fmt: skip
+_DAY = np.timedelta64(1, "D")
+
+
+@dataclass(frozen=True)
+class Indices:
+    """Space-weather inputs for MSIS at each requested time (arrays of the times' shape).
+
+    ``f107_sfu``: previous day's observed F10.7; ``f107a_sfu``: 81-day centred mean;
+    ``ap_daily``: daily Ap; ``ap_history``: (..., 7) storm-time ap vector; ``warnings``:
+    human-readable notes on forecast/persistence use (empty when all observed).
+    """
+
+    f107_sfu: np.ndarray
+    f107a_sfu: np.ndarray
+    ap_daily: np.ndarray
+    ap_history: np.ndarray
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpaceWeather:
+    """The rows of an ``SW-All.csv`` file as arrays (one entry per row; PRM rows are monthly).
+
+    Blank forecast fields are NaN.  ``ap_3h`` has shape (n, 8) (00-03 UT, ..., 21-24 UT).
+    """
+
+    source: str
+    dates: np.ndarray  # datetime64[D]
+    f107_obs: np.ndarray
+    f107_adj: np.ndarray
+    f107_obs_ctr81: np.ndarray
+    f107_obs_last81: np.ndarray
+    ap_daily: np.ndarray
+    ap_3h: np.ndarray
+    data_type: np.ndarray  # str: OBS, INT, PRD, PRM
+    last_observed_date: np.datetime64
+    _daily: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # -- daily series ---------------------------------------------------------------------------
+    def _daily_series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(days, F10.7 obs, Ap daily, ap 3-h (n, 8)) on every day, monthly rows held daily,
+        blank Ap (monthly forecasts) held from the last day that has one."""
+        if not self._daily:
+            first, last = self.dates[0], self.dates[-1]
+            days = np.arange(first, last + _DAY, dtype="datetime64[D]")
+            row = np.searchsorted(self.dates, days, side="right") - 1
+            f = self.f107_obs[row]
+            ap = self.ap_daily[row].copy()
+            ap3 = self.ap_3h[row].copy()
+            good = np.isfinite(ap)
+            hold = np.maximum.accumulate(np.where(good, np.arange(len(ap)), 0))
+            ap = ap[hold]
+            bad3 = ~np.all(np.isfinite(ap3), axis=1)
+            ap3[bad3] = ap[bad3, None]
+            self._daily.update(days=days, f=f, ap=ap, ap3=ap3)
+        d = self._daily
+        return d["days"], d["f"], d["ap"], d["ap3"]
+
+    def _known_series(
+        self, as_of_day: np.datetime64 | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        days, f, ap, ap3 = self._daily_series()
+        if as_of_day is None or as_of_day > self.last_observed_date:
+            return days, f, ap, ap3
+        k = int((as_of_day - days[0]) / _DAY)  # first day not known at T
+        if k < 27:
+            raise InputError(
+                f"as-of epoch {as_of_day} is within 27 days of the start of the record",
+                source=self.source,
+            )
+        f, ap, ap3 = f.copy(), ap.copy(), ap3.copy()
+        f[k:] = f[max(0, k - 81) : k].mean()
+        ap[k:] = ap[k - 27 : k].mean()
+        ap3[k:] = ap[k]
+        return days, f, ap, ap3
+
+    def indices(
+        self,
+        times_utc: object,
+        *,
+        as_of_utc: object | None = None,
+        mode: Literal["asof", "observed"] = "asof",
+    ) -> Indices:
+        """MSIS inputs at ``times_utc`` as known at ``as_of_utc`` (see the module docstring).
+
+        ``as_of_utc`` defaults to the earliest requested time (a prediction starting then).
+        ``mode="observed"`` ignores ``as_of_utc`` and uses the file as it stands.
+        """
+        t = to_datetime64_utc(times_utc)
+        if mode not in ("asof", "observed"):
+            raise ValueError(f"mode must be 'asof' or 'observed', not {mode!r}")
+        as_of_day = None
+        if mode == "asof":
+            ref = t.min() if as_of_utc is None else to_datetime64_utc(as_of_utc)
+            as_of_day = np.datetime64(ref, "D")
+        days, f, ap, ap3 = self._known_series(as_of_day)
+        d = t.astype("datetime64[D]")
+        if np.any(d < days[0] + _DAY):
+            raise InputError(
+                f"times before {days[0] + _DAY} precede the record", source=self.source
+            )
+        n = len(days)
+        k_raw = ((d - days[0]) / _DAY).astype(np.int64)
+        k = np.clip(k_raw, 0, n - 1)  # past the end of the file: hold the last day
+        kprev = np.clip(k_raw - 1, 0, n - 1)
+        csum = np.concatenate([[0.0], np.cumsum(f)])
+        lo = np.clip(k - 40, 0, n)
+        hi = np.clip(k + 41, 0, n)
+        f107a = (csum[hi] - csum[lo]) / (hi - lo)
+        # 3-hourly ap history around each time
+        flat = ap3.ravel()
+        sec = (t - d).astype("timedelta64[s]").astype(np.int64)
+        slot = np.clip(k * 8 + sec // 10800, 0, flat.size - 1)
+
+        def at(offset: int | np.ndarray) -> np.ndarray:
+            return flat[np.clip(slot - offset, 0, flat.size - 1)]
+
+        hist = np.stack(
+            [
+                ap[k],
+                at(0),
+                at(1),
+                at(2),
+                at(3),
+                np.mean([at(j) for j in range(4, 12)], axis=0),
+                np.mean([at(j) for j in range(12, 20)], axis=0),
+            ],
+            axis=-1,
+        )
+        return Indices(
+            f107_sfu=f[kprev],
+            f107a_sfu=f107a,
+            ap_daily=ap[k],
+            ap_history=hist,
+            warnings=tuple(self.staleness(t, as_of_utc=None if as_of_day is None else as_of_day)),
+        )
+
+    def staleness(self, times_utc: object, as_of_utc: object | None = None) -> list[str]:
+        """Notes on which requested dates rest on forecast or persistence rather than observation."""
+        t = to_datetime64_utc(times_utc)
+        if t.size == 0:
+            return []
+        notes = []
+        last = self.last_observed_date
+        if as_of_utc is not None:
+            as_of = np.datetime64(to_datetime64_utc(as_of_utc), "D")
+            if as_of <= last:
+                first = max(np.datetime64(t.min(), "D"), as_of)
+                if np.datetime64(t.max(), "D") >= as_of:
+                    notes.append(
+                        f"as of {as_of}: using persistence (81-day mean F10.7, 27-day mean Ap) "
+                        f"for {first} onwards"
+                    )
+                return notes
+        t_max = np.datetime64(t.max(), "D")
+        if t_max > last:
+            first = max(np.datetime64(t.min(), "D"), last + _DAY)
+            notes.append(
+                f"space weather observed only to {last}; using forecast/persistence for "
+                f"{first} onwards"
+            )
+        end = self.dates[-1]
+        if t_max > end:
+            notes.append(f"space weather file ends {end}; holding its last values after that")
+        return notes
+
+
+def _num(text: str, line: int, name: str, source: str, *, blank_ok: bool) -> float:
+    if text == "":
+        if blank_ok:
+            return float("nan")
+        raise InputError("missing value", source=source, line=line, field=name)
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"not a number: {text!r}", source=source, line=line, field=name) from None
+    if not np.isfinite(value) or value < 0:
+        raise InputError(f"impossible value {text!r}", source=source, line=line, field=name)
+    return value
+
+
+def parse_sw_csv(text: str, source: str = FILENAME) -> SpaceWeather:
+    """Parse CelesTrak ``SW-All.csv`` text.  Errors name the source, line and field."""
+    lines = text.splitlines()
+    if not lines:
+        raise InputError("empty space-weather file", source=source)
+    header = [h.strip() for h in lines[0].split(",")]
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise InputError(
+            f"not a CelesTrak SW-All.csv: missing columns {', '.join(missing)}",
+            source=source,
+            line=1,
+        )
+    col = {name: header.index(name) for name in _REQUIRED}
+    dates, f_obs, f_adj, ctr, last81, ap_avg, ap3, types = [], [], [], [], [], [], [], []
+    for lineno, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
+            continue
+        cells = [c.strip() for c in raw.split(",")]
+        if len(cells) != len(header):
+            raise InputError(
+                f"{len(cells)} fields, expected {len(header)}", source=source, line=lineno
+            )
+        kind = cells[col["F10.7_DATA_TYPE"]]
+        if kind not in OBSERVED_TYPES + FORECAST_TYPES:
+            raise InputError(
+                f"unknown data type {kind!r}", source=source, line=lineno, field="F10.7_DATA_TYPE"
+            )
+        try:
+            day = np.datetime64(cells[col["DATE"]], "D")
+        except ValueError:
+            raise InputError(
+                f"bad date {cells[col['DATE']]!r}", source=source, line=lineno, field="DATE"
+            ) from None
+        if dates and day <= dates[-1]:
+            raise InputError(
+                f"date {day} not after {dates[-1]}", source=source, line=lineno, field="DATE"
+            )
+        forecast = kind in FORECAST_TYPES
+        monthly = kind == "PRM"
+
+        def num(name: str, blank_ok: bool, _cells=cells, _line=lineno) -> float:
+            return _num(_cells[col[name]], _line, name, source, blank_ok=blank_ok)
+
+        dates.append(day)
+        types.append(kind)
+        f_obs.append(num("F10.7_OBS", False))
+        f_adj.append(num("F10.7_ADJ", forecast))
+        ctr.append(num("F10.7_OBS_CENTER81", forecast))
+        last81.append(num("F10.7_OBS_LAST81", forecast))
+        ap_avg.append(num("AP_AVG", monthly))
+        ap3.append([num(f"AP{j}", monthly) for j in range(1, 9)])
+    if not dates:
+        raise InputError("no data rows", source=source)
+    types_arr = np.array(types)
+    observed = np.isin(types_arr, OBSERVED_TYPES)
+    if not observed.any():
+        raise InputError("no observed rows", source=source)
+    dates_arr = np.array(dates, dtype="datetime64[D]")
+    return SpaceWeather(
+        source=source,
+        dates=dates_arr,
+        f107_obs=np.array(f_obs),
+        f107_adj=np.array(f_adj),
+        f107_obs_ctr81=np.array(ctr),
+        f107_obs_last81=np.array(last81),
+        ap_daily=np.array(ap_avg),
+        ap_3h=np.array(ap3).reshape(-1, 8),
+        data_type=types_arr,
+        last_observed_date=dates_arr[observed][-1],
+    )
+
+
+def user_data_dir() -> Path:
+    """``$DEORBIT_DATA_DIR``, else ``$XDG_DATA_HOME/deorbit``, else ``~/.local/share/deorbit``."""
+    env = os.environ.get("DEORBIT_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "deorbit"
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_path_cached(path: str, mtime_ns: int, size: int) -> SpaceWeather:
+    return parse_sw_csv(Path(path).read_text(encoding="utf-8"), source=path)
+
+
+def _parse_path(path: Path) -> SpaceWeather:
+    st = path.stat()
+    return _parse_path_cached(str(path), st.st_mtime_ns, st.st_size)
+
+
+def load_space_weather(path: str | os.PathLike[str] | None = None) -> SpaceWeather:
+    """Space weather from ``path``, else the newer of the bundled file and the user copy.
+
+    "Newer" means a later last observed date; a user copy that fails to parse raises (it is
+    never silently ignored).  Parsed files are cached by path, modification time and size.
+    """
+    if path is not None:
+        return _parse_path(Path(path))
+    with as_file(data_file("spaceweather", FILENAME)) as bundled_path:
+        bundled = _parse_path(Path(bundled_path))
+    user = user_data_dir() / FILENAME
+    if user.is_file():
+        mine = _parse_path(user)
+        if mine.last_observed_date > bundled.last_observed_date:
+            return mine
+    return bundled
+
+
+def fetch_space_weather(
+    url: str | None = None,
+    dest: str | os.PathLike[str] | None = None,
+    timeout_s: float = 30.0,
+) -> Path:
+    """Download ``SW-All.csv``, check that it parses, and write it atomically; returns the path.
+
+    ``url`` defaults to ``$DEORBIT_SPACEWEATHER_URL`` or :data:`DEFAULT_URL`; ``dest`` to
+    ``user_data_dir() / "SW-All.csv"``.  On a network error, an HTTP error or content that is
+    not a valid file, raises :class:`FetchError` and leaves any existing file untouched.
+    """
+    from deorbit.fileio import atomic_write_bytes
+
+    url = url or os.environ.get("DEORBIT_SPACEWEATHER_URL") or DEFAULT_URL
+    target = Path(dest) if dest is not None else user_data_dir() / FILENAME
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise FetchError(f"{url}: {getattr(exc, 'reason', exc)}") from None
+    try:
+        parse_sw_csv(body.decode("utf-8"), source=url)
+    except (InputError, UnicodeDecodeError) as exc:
+        raise FetchError(f"{url}: not a valid SW-All.csv ({exc})") from None
+    return atomic_write_bytes(target, body)

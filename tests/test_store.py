@@ -1,0 +1,319 @@
+"""The SQLite element store: round trips, de-duplication, ordering, schema and damaged files."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from deorbit.errors import InputError
+from deorbit.objects import bundled_history
+from deorbit.store import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    AddCounts,
+    ElementStore,
+    StoreError,
+    StoreStats,
+    default_store_path,
+    us_to_utc,
+    utc_to_us,
+)
+
+HISTORY = bundled_history(25544)  # 500 real ISS sets, epoch-sorted
+ISS = HISTORY[-1]
+FETCHED = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with ElementStore(tmp_path / "elements.sqlite") as opened:
+        yield opened
+
+
+def other(norad_id: int, name: str, days: float = 0.0):
+    return replace(
+        ISS, norad_id=norad_id, name=name, epoch_utc=ISS.epoch_utc + timedelta(days=days)
+    )
+
+
+# -- location ----------------------------------------------------------------------------------
+def test_default_path_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(tmp_path / "c"))
+    assert default_store_path() == tmp_path / "c" / "elements.sqlite"
+    monkeypatch.delenv("DEORBIT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_store_path() == tmp_path / "xdg" / "deorbit" / "elements.sqlite"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_store_path() == tmp_path / "home" / ".cache" / "deorbit" / "elements.sqlite"
+
+
+def test_default_store_is_created_in_the_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(tmp_path / "new" / "dir"))
+    with ElementStore() as opened:
+        assert opened.path == tmp_path / "new" / "dir" / "elements.sqlite"
+    assert opened.path.is_file()
+
+
+# -- round trip --------------------------------------------------------------------------------
+def test_round_trip_is_exact(store):
+    counts = store.add(HISTORY, source="bundled:elements", fetched_utc=FETCHED)
+    assert counts == AddCounts(new=500, duplicate=0)
+    back = store.history(25544)
+    assert back == HISTORY  # ElementSet equality: every field, epochs to the microsecond
+    assert [es.epoch_utc for es in back] == [es.epoch_utc for es in HISTORY]
+    assert all(es.epoch_utc.utcoffset() == timedelta(0) for es in back)
+    assert {es.source for es in back} == {"bundled:elements"}
+    assert [es.line for es in back] == [es.line for es in HISTORY]
+    assert store.latest(25544) == ISS
+    assert store.latest(99999) is None
+    assert store.history(99999) == []
+    assert store.stats() == StoreStats(objects=1, element_sets=500, queries=0)
+
+
+def test_data_survive_reopening(tmp_path):
+    path = tmp_path / "e.sqlite"
+    with ElementStore(path) as first:
+        first.add(HISTORY[:10], source="a", fetched_utc=FETCHED)
+    with ElementStore(path) as second:
+        assert second.history(25544) == HISTORY[:10]
+
+
+def test_time_conversion_is_exact():
+    for t in (ISS.epoch_utc, datetime(1957, 10, 4, 19, 28, 34, 1, tzinfo=UTC), FETCHED):
+        assert us_to_utc(utc_to_us(t)) == t
+    with pytest.raises(InputError, match="no time zone"):
+        utc_to_us(datetime(2025, 1, 1))
+
+
+# -- de-duplication ----------------------------------------------------------------------------
+def test_duplicates_are_counted_not_stored(store):
+    assert store.add(HISTORY[:300], source="a", fetched_utc=FETCHED) == AddCounts(300, 0)
+    assert store.add(HISTORY[200:], source="b", fetched_utc=FETCHED) == AddCounts(200, 100)
+    assert store.add(HISTORY, source="c", fetched_utc=FETCHED) == AddCounts(0, 500)
+    assert store.stats().element_sets == 500
+    # the first writer of a (norad_id, epoch) is kept
+    assert store.history(25544)[250].source == "a"
+    assert store.history(25544)[350].source == "b"
+
+
+def test_repeats_within_one_batch_keep_the_first(store):
+    changed = replace(ISS, element_set_no=123, source="second")
+    counts = store.add([ISS, changed, ISS], source="batch", fetched_utc=FETCHED)
+    assert counts == AddCounts(new=1, duplicate=2)
+    assert store.latest(25544).element_set_no == ISS.element_set_no
+
+
+def test_empty_add(store):
+    assert store.add([], source="nothing", fetched_utc=FETCHED) == AddCounts(0, 0)
+    assert store.stats() == StoreStats(0, 0, 0)
+
+
+# -- ordering and filtering --------------------------------------------------------------------
+def test_history_is_sorted_whatever_the_insert_order(store):
+    shuffled = list(HISTORY)
+    random.Random(7).shuffle(shuffled)
+    for start in range(0, 500, 100):
+        store.add(shuffled[start : start + 100], source="s", fetched_utc=FETCHED)
+    assert store.history(25544) == HISTORY
+    cut = HISTORY[123].epoch_utc
+    assert store.history(25544, until_utc=cut) == HISTORY[:124]
+    assert store.history(25544, until_utc=cut - timedelta(microseconds=1)) == HISTORY[:123]
+
+
+def test_objects_are_kept_apart(store):
+    store.add(
+        [other(48274, "CSS (TIANHE)"), ISS, other(48274, "CSS (TIANHE)", -1)],
+        source="s",
+        fetched_utc=FETCHED,
+    )
+    assert [es.norad_id for es in store.history(48274)] == [48274, 48274]
+    assert store.history(25544) == [ISS]
+    assert store.latest(48274).epoch_utc == ISS.epoch_utc
+
+
+# -- names -------------------------------------------------------------------------------------
+def test_find_name_exact_then_prefix_then_substring(store):
+    sets = [
+        other(44713, "STARLINK-1007"),
+        other(44714, "STARLINK-1008"),
+        other(45000, "STARLINK-10070"),
+        other(48274, "CSS (TIANHE)"),
+        other(46000, "DEB OF STARLINK-1009"),
+        ISS,
+    ]
+    store.add(sets, source="s", fetched_utc=FETCHED)
+    assert store.find_name("starlink-1007") == [44713]  # exact beats prefix
+    assert store.find_name("Starlink-100") == [44713, 44714, 45000]  # prefix
+    assert store.find_name("tianhe") == [48274]  # substring
+    assert store.find_name("LINK-1009") == [46000]
+    assert store.find_name("  iss   (zarya) ") == [25544]
+    assert store.find_name("nothing like it") == []
+    assert store.find_name("%") == []  # LIKE wildcards are literal
+    assert store.find_name("_") == []
+    assert store.find_name("") == []
+    assert store.names([44713, 48274, 1]) == {44713: "STARLINK-1007", 48274: "CSS (TIANHE)"}
+
+
+def test_object_name_follows_the_newest_epoch(store):
+    store.add([other(50000, "NEW NAME", 1)], source="s", fetched_utc=FETCHED)
+    store.add([other(50000, "OBJECT A", -30)], source="s", fetched_utc=FETCHED)  # older set
+    assert store.find_name("new name") == [50000]
+    assert store.find_name("object a") == []
+    store.add([other(50000, "", 2)], source="s", fetched_utc=FETCHED)  # nameless TLE
+    assert store.names([50000]) == {50000: "NEW NAME"}
+    # within one batch too, whatever the order of the sets
+    store.add(
+        [other(50001, "LATER", 5), other(50001, "EARLIER", 4)], source="s", fetched_utc=FETCHED
+    )
+    assert store.names([50001]) == {50001: "LATER"}
+
+
+# -- queries -----------------------------------------------------------------------------------
+def test_query_record_returns_latest_set_per_object(store):
+    assert store.query("GROUP=stations") is None
+    tianhe_old, tianhe_new = other(48274, "CSS (TIANHE)", -1), other(48274, "CSS (TIANHE)")
+    counts = store.add_query_result(
+        "GROUP=stations", [ISS, tianhe_old], source="url", fetched_utc=FETCHED
+    )
+    assert counts == AddCounts(2, 0)
+    store.add([tianhe_new], source="later", fetched_utc=FETCHED + timedelta(hours=1))
+    sets, fetched = store.query("GROUP=stations")
+    assert fetched == FETCHED
+    assert sets == [ISS, tianhe_new]  # sorted by catalogue number, newest set of each
+    later = FETCHED + timedelta(days=1)
+    store.record_query("GROUP=stations", [48274], later)
+    sets, fetched = store.query("GROUP=stations")
+    assert (sets, fetched) == ([tianhe_new], later)
+    assert store.stats().queries == 1
+
+
+def test_last_fetched_counts_queries_that_brought_only_duplicates(store):
+    assert store.last_fetched_utc(25544) is None
+    store.add([ISS], source="a", fetched_utc=FETCHED)
+    assert store.last_fetched_utc(25544) == FETCHED
+    later = FETCHED + timedelta(hours=3)
+    assert store.add_query_result("CATNR=25544", [ISS], source="b", fetched_utc=later).new == 0
+    assert store.last_fetched_utc(25544) == later
+
+
+# -- atomicity ---------------------------------------------------------------------------------
+def test_failed_add_writes_nothing(store):
+    store.add(HISTORY[:5], source="a", fetched_utc=FETCHED)
+    naive = replace(HISTORY[7], epoch_utc=HISTORY[7].epoch_utc.replace(tzinfo=None))
+    with pytest.raises(InputError, match="no time zone"):
+        store.add([HISTORY[6], naive, HISTORY[8]], source="b", fetched_utc=FETCHED)
+    with pytest.raises(InputError, match="no time zone"):
+        store.add_query_result(
+            "Q", [HISTORY[6]], source="b", fetched_utc=FETCHED.replace(tzinfo=None)
+        )
+    assert store.history(25544) == HISTORY[:5]
+    assert store.stats() == StoreStats(1, 5, 0)
+
+
+# -- schema and damaged files ------------------------------------------------------------------
+def test_schema_is_versioned_and_marked(store):
+    assert store.schema_version == SCHEMA_VERSION >= 1
+    raw = sqlite3.connect(store.path)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        raw.close()
+    assert {"element_sets", "objects", "ingests", "queries", "query_objects"} <= tables
+
+
+def _expect_store_error(path: Path, pattern: str) -> StoreError:
+    with pytest.raises(StoreError, match=pattern) as info, ElementStore(path) as opened:
+        opened.history(25544)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert "\n" not in message
+    assert info.value.exit_code == 2
+    return info.value
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is not a database at all" * 100,
+        bytes(range(256)) * 64,
+        b"SQLite format 3\x00" + b"\xff" * 4000,
+    ],
+)
+def test_garbage_file_is_reported_not_overwritten(tmp_path, content):
+    path = tmp_path / "elements.sqlite"
+    path.write_bytes(content)
+    _expect_store_error(path, r"not a deorbit element store, or the database is corrupt")
+    assert path.read_bytes() == content
+
+
+def test_foreign_sqlite_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "other.sqlite"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE recipes (name TEXT)")
+    raw.commit()
+    raw.close()
+    before = path.read_bytes()
+    _expect_store_error(path, r"not a deorbit element store \(an SQLite database of something")
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "e.sqlite"
+    ElementStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.commit()
+    raw.close()
+    _expect_store_error(path, r"schema version \d+ is newer")
+
+
+def test_damaged_pages_are_reported(tmp_path):
+    path = tmp_path / "e.sqlite"
+    with ElementStore(path) as opened:
+        opened.add(HISTORY, source="s", fetched_utc=FETCHED)
+    data = bytearray(path.read_bytes())
+    assert len(data) > 8192  # the WAL was checkpointed into the file on close
+    data[4096:] = b"\xa5" * (len(data) - 4096)  # wipe every page after the first
+    path.write_bytes(bytes(data))
+    _expect_store_error(path, r"corrupt")
+
+
+def test_empty_file_becomes_a_store(tmp_path):
+    path = tmp_path / "e.sqlite"
+    path.touch()
+    with ElementStore(path) as opened:
+        assert opened.schema_version == SCHEMA_VERSION
+
+
+def test_unwritable_location_is_a_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        ElementStore(blocker / "sub" / "e.sqlite")
+
+
+# -- speed -------------------------------------------------------------------------------------
+def test_bulk_insert_is_fast(store):
+    """50 000 sets of 5 000 objects in one add (a catalogue-sized batch); generous bound."""
+    base = ISS.epoch_utc
+    sets = [
+        replace(ISS, norad_id=10000 + i % 5000, epoch_utc=base + timedelta(minutes=i))
+        for i in range(50_000)
+    ]
+    start = time.process_time()
+    counts = store.add(sets, source="bulk", fetched_utc=FETCHED)
+    seconds = time.process_time() - start
+    assert counts == AddCounts(50_000, 0)
+    assert seconds < 2.5, f"{50_000 / seconds:,.0f} sets/s"
+    assert store.stats() == StoreStats(objects=5000, element_sets=50_000, queries=0)
+    assert len(store.history(10007)) == 10
