@@ -176,7 +176,7 @@ class _Forces:
     def __call__(self, t_s, r, v, idx):
         tt = _add_seconds(self.t_ref, t_s)
         lat, lon, alt = geodetic_from_eci(r, tt)
-        rho = self.density(tt, lat, lon, alt) * self.scale[idx]
+        rho = self.density(tt, lat, lon, alt, sample=idx) * self.scale[idx]
         a_d = drag_acceleration_km_s2(r, v, rho, self.bc[idx])
         return zonal_acceleration_km_s2(r, max_degree=self.max_degree) + a_d, a_d, alt
 

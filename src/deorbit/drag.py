@@ -51,7 +51,10 @@ class DensityProvider(Protocol):
     """Total mass density of the neutral atmosphere (kg/m^3).
 
     Arguments broadcast against each other: ``t_utc`` is ``datetime64[ns]``, ``lat_deg`` and
-    ``alt_km`` are geodetic on WGS-84, ``lon_deg`` is east longitude in degrees.
+    ``alt_km`` are geodetic on WGS-84, ``lon_deg`` is east longitude in degrees.  ``sample``
+    (integer array broadcasting with the points, or None) names the Monte Carlo sample each
+    point belongs to, so that a provider can apply per-sample perturbations (a solar-flux
+    forecast error, say); providers without such perturbations ignore it.
     """
 
     def __call__(
@@ -60,6 +63,7 @@ class DensityProvider(Protocol):
         lat_deg: np.ndarray,
         lon_deg: np.ndarray,
         alt_km: np.ndarray,
+        sample: np.ndarray | None = None,
     ) -> np.ndarray: ...
 
 
@@ -81,6 +85,7 @@ class ExponentialDensity:
         lat_deg: np.ndarray,
         lon_deg: np.ndarray,
         alt_km: np.ndarray,
+        sample: np.ndarray | None = None,
     ) -> np.ndarray:
         h = np.asarray(alt_km, dtype=float)
         shape = np.broadcast_shapes(np.shape(t_utc), np.shape(lat_deg), np.shape(lon_deg), h.shape)
@@ -119,6 +124,7 @@ class MsisDensity:
         lat_deg: np.ndarray,
         lon_deg: np.ndarray,
         alt_km: np.ndarray,
+        sample: np.ndarray | None = None,
     ) -> np.ndarray:
         import pymsis
 
@@ -276,7 +282,8 @@ def orbit_averaged_drag_rates(
     dt_ns = ((mean_anom - np.pi) / n * 1e9).astype(np.int64).astype("timedelta64[ns]")
     t_nodes = t_mid[:, None] + dt_ns
     lat, lon, alt = geodetic_from_eci(np.moveaxis(pos, 0, -1), t_nodes)
-    rho = density(t_nodes, lat, lon, alt) * np.atleast_1d(scale)[:, None]
+    sample = np.arange(a.shape[0])[:, None]
+    rho = density(t_nodes, lat, lon, alt, sample=sample) * np.atleast_1d(scale)[:, None]
     # drag in an atmosphere co-rotating with the Earth (a = -1/2 rho BC |v_rel| v_rel)
     vrel = vel.copy()
     vrel[0] += OMEGA_EARTH_RAD_S * pos[1]
