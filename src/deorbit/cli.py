@@ -202,6 +202,268 @@ def summary(
 
 
 @app.command()
+def predict(
+    obj: ObjectArg,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Predict as of this time (ISO 8601 UTC): only sets up to it."),
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same answer).")] = 1,
+    space_weather: Annotated[
+        str,
+        typer.Option(
+            "--space-weather",
+            help="asof: what was known at the prediction time; observed: hindcast on the record.",
+        ),
+    ] = "asof",
+    f107: Annotated[
+        float | None, typer.Option("--f107", help="Constant F10.7 = F10.7A (sfu) instead.")
+    ] = None,
+    ap: Annotated[float | None, typer.Option("--ap", help="Constant daily Ap instead.")] = None,
+    bc_m2_per_kg: Annotated[
+        float | None, typer.Option("--bc-m2-per-kg", help="Ballistic coefficient Cd*A/m.")
+    ] = None,
+    mass_kg: Annotated[
+        float | None, typer.Option("--mass-kg", help="Mass (with --area-m2).")
+    ] = None,
+    area_m2: Annotated[float | None, typer.Option("--area-m2", help="Drag area.")] = None,
+    cd: Annotated[
+        float | None, typer.Option("--cd", help="Drag coefficient (default 2.2).")
+    ] = None,
+    density_model: Annotated[
+        str, typer.Option("--density-model", help="msis21 (NRLMSIS 2.1) or msis00 (NRLMSISE-00).")
+    ] = "msis21",
+    stop_alt_km: Annotated[
+        float, typer.Option("--stop-alt-km", help="Altitude that counts as re-entry.")
+    ] = 80.0,
+    no_reboost: Annotated[
+        bool, typer.Option("--no-reboost", help="Assume a maintained station's reboosts stop now.")
+    ] = False,
+    as_json: JsonOpt = False,
+    plot: Annotated[Path | None, typer.Option(help="Draw the decay curve to this PNG.")] = None,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """When will it come down?  A re-entry window from element sets and space weather."""
+    from deorbit.jobs import parse_time, resolve
+    from deorbit.predict import PredictOptions, prediction_json, run_prediction
+
+    if space_weather not in ("asof", "observed"):
+        raise InputError("--space-weather must be 'asof' or 'observed'", field="--space-weather")
+    if density_model not in ("msis21", "msis00"):
+        raise InputError("--density-model must be 'msis21' or 'msis00'", field="--density-model")
+    options = PredictOptions(
+        as_of_utc=parse_time(as_of, "--as-of") if as_of else None,
+        samples=samples,
+        seed=seed,
+        space_weather=space_weather,  # type: ignore[arg-type]
+        f107_sfu=f107,
+        ap=ap,
+        bc_m2_per_kg=bc_m2_per_kg,
+        mass_kg=mass_kg,
+        area_m2=area_m2,
+        cd=cd,
+        density_model=density_model,  # type: ignore[arg-type]
+        stop_alt_km=stop_alt_km,
+        no_reboost=no_reboost,
+    )
+    options.check()
+    resolved = resolve(obj, _options(online, norad, db, lenient))
+    with _progress(f"predicting {samples} samples"):
+        prediction = run_prediction(resolved, options)
+    result = prediction_json(prediction)
+    if plot is not None:
+        from deorbit.plotting import plot_decay
+
+        plot_decay(prediction, plot)
+    if as_json:
+        _print_json(result)
+        _warn(result["warnings"])
+        return
+    _render_prediction(result)
+    if plot is not None:
+        _out.print(f"Decay curve written to {plot}")
+    _warn(result["warnings"])
+
+
+def _render_prediction(r: dict[str, Any]) -> None:
+    o = r["object"]
+    re = r["reentry"]
+    _out.print(
+        f"[bold]{o['name']}[/bold] [{o['norad_id']}]: last elements {r['last_element_epoch_utc']} "
+        f"({o['perigee_alt_km']:.0f} x {o['apogee_alt_km']:.0f} km, i = {o['inclination_deg']:.2f}°), "
+        f"{r['element_sets_used']} set(s) used, as of {r['as_of_utc']}"
+    )
+    if re["median_utc"] is None:
+        _out.print("[bold red]No sample re-entered within the simulated span.[/bold red]")
+        return
+    _out.print(
+        f"Re-entry ({re['stop_alt_km']:g} km): [bold]{re['median_utc']}[/bold] median; "
+        f"90% window {re['p05_utc']} to {re['p95_utc']} "
+        f"({re['samples_reentered']} of {re['samples']} samples)."
+    )
+    if re["remaining_days_median"] is not None:
+        _out.print(
+            f"Remaining lifetime from the last elements: {re['remaining_days_median']:.1f} days (median)."
+        )
+    table = Table(title="Assumptions")
+    table.add_column("Quantity")
+    table.add_column("Value")
+    table.add_column("Source")
+    for a in r["assumptions"]:
+        table.add_row(a["quantity"], a["value"], a["source"])
+    _out.print(table)
+
+
+class _progress:
+    """A spinner on stderr while a long computation runs (silent when stderr is not a TTY)."""
+
+    def __init__(self, text: str) -> None:
+        self.status = _err.status(text) if _err.is_terminal else None
+
+    def __enter__(self) -> None:
+        if self.status is not None:
+            self.status.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+
+@app.command()
+def risk(
+    obj: ObjectArg,
+    fragments: Annotated[
+        Path | None,
+        typer.Option(help="Fragment list (JSON or YAML): name, mass_kg, area_m2, count."),
+    ] = None,
+    casualty_area_m2: Annotated[
+        float | None, typer.Option("--casualty-area-m2", help="Total casualty area instead.")
+    ] = None,
+    mass_kg: Annotated[
+        float | None, typer.Option("--mass-kg", help="Total mass: default surviving-debris model.")
+    ] = None,
+    long_run: Annotated[
+        bool, typer.Option("--long-run", help="Re-entry time unknown: the long-run distribution.")
+    ] = False,
+    window: Annotated[
+        tuple[str, str] | None,
+        typer.Option(help="Re-entry somewhere in START END (ISO 8601 UTC).", metavar="START END"),
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Re-entry samples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    no_reboost: Annotated[
+        bool, typer.Option("--no-reboost", help="Assume a maintained station's reboosts stop now.")
+    ] = False,
+    as_json: JsonOpt = False,
+    geojson: Annotated[
+        Path | None, typer.Option(help="Write the probability grid as GeoJSON.")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Draw the heat map to this PNG.")] = None,
+    top: Annotated[int, typer.Option(help="Rows in the country table.")] = 20,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Where can it fall, and who could be hurt?  Impact probability and casualty expectation."""
+    from deorbit.jobs import parse_time, resolve
+    from deorbit.risk import RiskOptions, risk_json, run_risk, write_geojson
+
+    if long_run and window:
+        raise InputError("give --long-run or --window, not both", field="--window")
+    mode = "long-run" if long_run else "window" if window else "prediction"
+    options = RiskOptions(
+        mode=mode,  # type: ignore[arg-type]
+        window_start_utc=parse_time(window[0], "--window") if window else None,
+        window_end_utc=parse_time(window[1], "--window") if window else None,
+        samples=samples,
+        seed=seed,
+        fragments_path=fragments,
+        casualty_area_m2=casualty_area_m2,
+        mass_kg=mass_kg,
+        no_reboost=no_reboost,
+    )
+    options.check()
+    resolved = resolve(obj, _options(online, norad, db, lenient))
+    with _progress(f"footprint of {samples} samples"):
+        run = run_risk(resolved, options)
+    result = risk_json(run)
+    if geojson is not None:
+        write_geojson(run, geojson)
+    if plot is not None:
+        from deorbit.plotting import plot_risk
+
+        plot_risk(run, plot)
+    if as_json:
+        _print_json(result)
+        _warn(result["warnings"])
+        return
+    _render_risk(result, top)
+    for label, path in (("GeoJSON", geojson), ("Heat map", plot)):
+        if path is not None:
+            _out.print(f"{label} written to {path}")
+    _warn(result["warnings"])
+
+
+def _render_risk(r: dict[str, Any], top: int) -> None:
+    o = r["object"]
+    when = {
+        "long-run": "re-entry time unknown (long run)",
+        "window": "re-entry in a window",
+        "prediction": "re-entry window predicted",
+    }[r["mode"]]
+    _out.print(
+        f"[bold]{o['name']}[/bold] [{o['norad_id']}], i = {o['inclination_deg']:.2f}°: {when}"
+    )
+    if r["window"]:
+        _out.print(f"Window: {r['window']['start_utc']} to {r['window']['end_utc']}")
+    f = r["fragments"]
+    _out.print(
+        f"Fragments: {f['pieces']:,} surviving pieces in {f['classes']} classes, "
+        f"{f['surviving_mass_kg']:,.0f} kg ({f['source']})."
+    )
+    table = Table(
+        title=f"Impact probability and casualty expectation ({r['samples_valid']} samples)"
+    )
+    table.add_column("Country")
+    table.add_column("P(impact)", justify="right")
+    table.add_column("E_c", justify="right")
+    for row in r["countries"][:top]:
+        table.add_row(row["name"], _pct(row["probability"]), f"{row['casualty_expectation']:.2e}")
+    table.add_row("Ocean", _pct(r["ocean_probability"]), "")
+    _out.print(table)
+    foc = r["focus"]
+    _out.print(
+        "Named in the 2022 claims: "
+        + "; ".join(f"{v['name']} {_pct(v['probability'])}" for v in foc.values())
+    )
+    verdict = "[red]above[/red]" if r["ratio_to_limit"] > 1 else "[green]below[/green]"
+    _out.print(
+        f"Casualty area {r['casualty_area_m2']:,.1f} m²; expected casualties E_c = "
+        f"[bold]{r['casualty_expectation']:.3g}[/bold] (1 in {r['one_in']:,.0f}); "
+        f"P(at least one) = {r['probability_of_casualty']:.3g}; {r['ratio_to_limit']:.3g} x the "
+        f"1e-4 limit ({verdict}).  Long-run E_c for this inclination: "
+        f"{r['long_run_casualty_expectation']:.3g}."
+    )
+
+
+@app.command("update-space-weather")
+def update_space_weather(
+    url: Annotated[str | None, typer.Option(help="Where to download SW-All.csv from.")] = None,
+) -> None:
+    """Refresh the space-weather file (CelesTrak SW-All.csv) into the user data folder."""
+    from deorbit.spaceweather import fetch_space_weather, load_space_weather
+
+    path = fetch_space_weather(url=url)
+    sw = load_space_weather()
+    _out.print(f"Space weather written to {path}; observed to {sw.last_observed_date}.")
+
+
+@app.command()
 def fetch(
     catnr: Annotated[
         list[int] | None, typer.Argument(help="Catalogue numbers to fetch.", show_default=False)

@@ -28,6 +28,7 @@ __all__ = [
     "ObjectOptions",
     "exposure_job",
     "object_summary",
+    "parse_time",
     "resolve",
     "run_exposure",
 ]
@@ -96,24 +97,27 @@ class ExposureRun:
     warnings: list[str]
 
 
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO 8601 time (UTC when no offset is given) or 'now', for option ``option``."""
+    value = text.strip()
+    if value.lower() == "now":
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"cannot read time {text!r}: use ISO 8601 (2026-01-31T12:00Z) or 'now'",
+            field=option,
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def _parse_start(start: str | datetime | None, es: ElementSet) -> datetime:
-    if start is None:
+    if start is None or (isinstance(start, str) and start.strip().lower() == "epoch"):
         return es.epoch_utc
     if isinstance(start, datetime):
         return start if start.tzinfo else start.replace(tzinfo=UTC)
-    text = start.strip()
-    if text.lower() == "now":
-        return datetime.now(UTC)
-    if text.lower() == "epoch":
-        return es.epoch_utc
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"cannot read start time {start!r}: use ISO 8601 (2026-01-31T12:00Z), 'epoch' or 'now'",
-            field="--start",
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_time(start, "--start")
 
 
 def run_exposure(

@@ -90,3 +90,130 @@ def plot_exposure(run: ExposureRun, path: str | Path, track_hours: float = 24.0)
     out = _save(fig, path)
     plt.close(fig)
     return out
+
+
+def _band_on_grid(t_ns: np.ndarray, alt_km: np.ndarray, grid_ns: np.ndarray) -> np.ndarray:
+    """Each sample's altitude on a common time grid; 0 km after it came down.
+
+    Counting re-entered samples as "below everything" keeps the percentiles honest: the 5 %
+    line drops to the ground once 5 % of the samples are down, instead of jumping between the
+    survivors.
+    """
+    out = np.zeros((grid_ns.size, t_ns.shape[1]))
+    for k in range(t_ns.shape[1]):  # per sample: each has its own time steps
+        ok = np.isfinite(alt_km[:, k]) & (t_ns[:, k] > np.iinfo(np.int64).min)
+        if ok.sum() >= 2:
+            tk, ak = t_ns[ok, k], alt_km[ok, k]
+            before = grid_ns < tk[0]
+            out[:, k] = np.where(grid_ns <= tk[-1], np.interp(grid_ns, tk, ak), 0.0)
+            out[before, k] = np.nan
+    return out
+
+
+def plot_decay(prediction, path: str | Path) -> Path:
+    """Decay curve: mean altitude of the nominal run, the 5-95% band of the samples, the
+    observed element history, and the re-entry window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    p = prediction
+    hist = p.result.history
+    t_ns = hist.t_utc.astype("datetime64[ns]").astype(np.int64)
+    valid = t_ns[t_ns > np.iinfo(np.int64).min]
+    grid = np.linspace(valid.min(), valid.max(), 400).astype(np.int64)
+    band = _band_on_grid(t_ns, hist.mean_alt_km, grid)
+    grid_dt = grid.astype("datetime64[ns]")
+    fig, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
+    with np.errstate(all="ignore"):
+        lo = np.nanpercentile(band, 5, axis=1)
+        hi = np.nanpercentile(band, 95, axis=1)
+    if band.shape[1] > 1:
+        ax.fill_between(grid_dt, lo, hi, color="#f4a582", alpha=0.6, label="5-95% of samples")
+    nh = p.nominal.history
+    nt = nh.t_utc[:, 0]
+    ok = ~np.isnat(nt)
+    ax.plot(nt[ok], nh.mean_alt_km[ok, 0], color="#b2182b", lw=1.5, label="nominal")
+    obs_t = np.array([np.datetime64(es.epoch_utc.replace(tzinfo=None), "ns") for es in p.history])
+    obs_alt = np.array([es.semi_major_axis_km - 6378.137 for es in p.history])
+    recent = obs_t >= obs_t[-1] - np.timedelta64(365, "D")
+    ax.plot(
+        obs_t[recent], obs_alt[recent], ".", ms=3, color="#2166ac", label="element sets (a - R)"
+    )
+    q05, q50, q95 = p.quantiles_utc()
+    if q50 is not None:
+        ax.axvspan(
+            q05.replace(tzinfo=None),
+            q95.replace(tzinfo=None),
+            color="#999999",
+            alpha=0.25,
+            label="re-entry 5-95%",
+        )
+        ax.axvline(
+            q50.replace(tzinfo=None),
+            color="k",
+            lw=1,
+            ls="--",
+            label=f"median {q50:%Y-%m-%d %H:%M}Z",
+        )
+    top = max(float(np.nanmax(obs_alt[recent])), float(np.nanmax(hi))) + 10
+    ax.set_ylim(100, top)
+    ax.set_ylabel("mean altitude a - R_eq (km)")
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
+    es = p.start
+    ax.set_title(
+        f"{es.name} [{es.norad_id}]: decay from {es.epoch_utc:%Y-%m-%d}, BC {p.bc_m2_per_kg:.4g} m²/kg "
+        f"({p.bc_method}), {p.result.reentered.size} samples"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def plot_risk(run, path: str | Path) -> Path:
+    """Impact-probability heat map (per km^2, log scale) with country borders."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    g = run.grid
+    density = g.fall / g.area_km2
+    positive = density[density > 0]
+    fig, ax = plt.subplots(figsize=(12, 6.5), layout="constrained")
+    ax.set_facecolor("#dbe9f6")
+    for lon, lat in run.countries.boundaries():
+        ax.plot(lon, lat, color="#555555", lw=0.3)
+    if positive.size:
+        masked = np.ma.masked_less_equal(density, 0)
+        mesh = ax.pcolormesh(
+            g.lon_edges_deg,
+            g.lat_edges_deg,
+            masked,
+            cmap="inferno_r",
+            norm=LogNorm(vmin=max(positive.min(), positive.max() * 1e-6), vmax=positive.max()),
+            shading="flat",
+        )
+        fig.colorbar(mesh, ax=ax, shrink=0.7, label="impact probability per km² (log scale)")
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-90, 90)
+    ax.set_aspect("equal")
+    ax.set_xlabel("longitude (deg)")
+    ax.set_ylabel("latitude (deg)")
+    es = run.obj.latest
+    cas = run.casualty
+    when = run.options.mode
+    if run.window is not None:
+        when += f" {run.window[0]:%Y-%m-%d %H:%M} to {run.window[1]:%Y-%m-%d %H:%M}Z"
+    ax.set_title(
+        f"{es.name} [{es.norad_id}] debris footprint ({when}); "
+        f"E_c = {cas.ec:.2g} (1 in {cas.one_in:,.0f}), casualty area {cas.casualty_area_m2:,.0f} m²"
+    )
+    out = _save(fig, path)
+    plt.close(fig)
+    return out

@@ -1,0 +1,348 @@
+"""Ballistic-coefficient estimation from an element-set history, through the prediction's own
+drag model.
+
+What it does
+    :func:`fit_ballistic_coefficient` returns the BC = Cd A / m (m^2/kg) that makes the decay
+    propagator (:func:`deorbit.decay.propagate_decay`, with the density provider given) reproduce
+    the observed decay of the mean semi-major axis over the object's last manoeuvre-free arc
+    (:func:`deorbit.manoeuvres.last_free_arc`).  Because the same model is used to fit and to
+    predict, the fitted BC absorbs the density model's bias at that altitude and solar
+    activity (a "model-consistent" BC), which is what a prediction wants.
+
+Method
+    1. Keep the sets with epoch <= ``as_of_utc`` (nothing from after the prediction time).
+    2. Detect manoeuvres and outliers; take the last manoeuvre-free arc, trimmed to its last
+       ``max_arc_days`` and to the sets within ``max_decay_km`` (30 km) of the last one's a
+       (near re-entry the density errors change over a scale height, so the recent decay
+       is the relevant one); drop outliers.
+    3. One vectorised :func:`propagate_decay` run from the arc's first set with ``n_grid``
+       log-spaced candidate BCs as the sample axis; each sample's a(t) is interpolated to the
+       set epochs.  Over an arc the decay is close to linear in BC, so the simulated a(t_i) is
+       interpolated linearly in BC between grid values, and the cost is evaluated on a fine
+       grid of 2,000 log-spaced BCs.
+    4. Model: a_obs(t_i) = a_sim(t_i; BC) + c, with a free offset c (the first set's own
+       noise must not set the level).  Cost: least squares, then one pass with the residuals
+       beyond 4 robust sigmas (1.4826 MAD) dropped (outlier-robust).
+    5. Uncertainty of ln BC, combined in quadrature:
+       - statistical: sigma_r / sqrt(sum_i (J_i - mean J)^2), J_i = d a_sim(t_i) / d ln BC,
+         sigma_r the robust residual scatter, inflated by sqrt(n_sets / n_days) when there is
+         more than one set per day (TLE errors are correlated over the ~1-day fit spans);
+       - sub-arc spread: |ln BC_1 - ln BC_2| / 2 from separate fits to the two halves;
+       - a floor of :data:`SIGMA_LN_FLOOR` (0.05) for the arc-to-arc variation of the
+         model-consistent BC (measured on ISS arcs, docs/notes/bcfit.md).
+    When there is no usable arc (a single set, an arc shorter than ``min_arc_days`` or with
+    fewer than 4 sets), the BC comes from SGP4's B*:
+
+        B* = rho0 BC / 2,  rho0 = 2.461e-5 kg m^-2 per km x 6378.135 km/ER = 0.15696615 kg/(m^2 ER)
+
+    (Hoots & Roehrich 1980, Spacetrack Report No. 3; Vallado et al. 2006, AIAA 2006-6753;
+    rho0 is the 2.461e-8 kg/m^3 reference density at q0 = 120 km times the Earth radius), so
+    BC = 2 B* / 0.15696615.  B* is fitted by the catalogue together with a static density
+    model and absorbs that model's errors; it is often noisy and sometimes negative, so the
+    estimate gets ``sigma_ln`` = :data:`SIGMA_LN_BSTAR` (0.7, a factor of 2 at 1 sigma).  The
+    median B* of the sets in the last ``max_arc_days`` is used.  A negative or tiny
+    (< 1e-6 /ER, BC < 1.3e-5 m^2/kg) B* is unusable: the estimate is then
+    :data:`DEFAULT_BC_M2_PER_KG` (0.01 m^2/kg, typical of intact spacecraft and rocket bodies)
+    with ``sigma_ln`` = 1.0, and a warning says so.
+
+Accuracy
+    Synthetic histories (exponential density, known BC, 10-30 m TLE-like noise) are
+    recovered within the reported sigma (tests/test_bcfit.py); ISS and re-entry numbers are in
+    docs/notes/bcfit.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from deorbit.decay import mean_orbit_from_element_set, propagate_decay, to_datetime64
+from deorbit.drag import DensityProvider
+from deorbit.elements import ElementSet, format_utc
+from deorbit.errors import InputError
+from deorbit.gravity import R_EQ_KM
+from deorbit.manoeuvres import detect_manoeuvres, last_free_arc
+
+ArrayF = npt.NDArray[np.float64]
+
+#: Hoots & Roehrich (1980) reference density times Earth radius: B* = RHO0 * BC / 2 (kg/m^2/ER).
+BSTAR_RHO0_KG_M2_PER_ER = 2.461e-5 * 6378.135
+#: 1-sigma spread of ln BC when BC comes from B* (a factor of ~2).
+SIGMA_LN_BSTAR = 0.7
+#: Floor on the 1-sigma spread of ln BC from an arc fit (arc-to-arc variation).
+SIGMA_LN_FLOOR = 0.05
+#: BC used when neither an arc nor B* gives one (m^2/kg), with sigma_ln 1.0.
+DEFAULT_BC_M2_PER_KG = 0.01
+SIGMA_LN_DEFAULT = 1.0
+_MIN_BSTAR = 1e-6
+_EPOCH0 = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class BCEstimate:
+    """A ballistic coefficient with its uncertainty and where it came from.
+
+    ``bc_m2_per_kg`` is the median estimate; ln BC is taken as normal with standard deviation
+    ``sigma_ln``.  ``method`` is ``"arc-fit"``, ``"bstar"`` or ``"default"``.  ``arc_start_utc``
+    and ``arc_end_utc`` bound the sets used (both the last set's epoch for a single-set B*),
+    ``n_sets`` counts them, ``residual_rms_km`` is the robust RMS of the fit residuals in mean
+    semi-major axis (NaN for B*), ``warnings`` explain fallbacks.
+    """
+
+    bc_m2_per_kg: float
+    sigma_ln: float
+    arc_start_utc: datetime
+    arc_end_utc: datetime
+    n_sets: int
+    method: str
+    residual_rms_km: float
+    warnings: tuple[str, ...] = ()
+
+    def quantiles(self, p: npt.ArrayLike) -> ArrayF:
+        """BC at probabilities ``p`` of the log-normal (m^2/kg)."""
+        from statistics import NormalDist
+
+        z = np.vectorize(NormalDist().inv_cdf)(np.asarray(p, dtype=float))
+        return self.bc_m2_per_kg * np.exp(self.sigma_ln * z)
+
+
+def bc_from_bstar(bstar_per_earth_radii: float) -> float:
+    """BC (m^2/kg) = 2 B* / rho0 (Hoots & Roehrich 1980); no check on the sign."""
+    return 2.0 * bstar_per_earth_radii / BSTAR_RHO0_KG_M2_PER_ER
+
+
+def _bstar_estimate(sets: Sequence[ElementSet], why: str) -> BCEstimate:
+    bstars = np.array([es.bstar_per_earth_radii for es in sets])
+    bstar = float(np.median(bstars))
+    warnings = [why]
+    if bstar < _MIN_BSTAR:
+        warnings.append(
+            f"B* = {bstar:.3g} /ER (median of {len(sets)} set(s)) is negative or tiny and "
+            f"cannot give a ballistic coefficient; using the default "
+            f"{DEFAULT_BC_M2_PER_KG} m^2/kg with sigma_ln {SIGMA_LN_DEFAULT}"
+        )
+        return BCEstimate(
+            DEFAULT_BC_M2_PER_KG,
+            SIGMA_LN_DEFAULT,
+            sets[0].epoch_utc,
+            sets[-1].epoch_utc,
+            len(sets),
+            "default",
+            math.nan,
+            tuple(warnings),
+        )
+    return BCEstimate(
+        bc_from_bstar(bstar),
+        SIGMA_LN_BSTAR,
+        sets[0].epoch_utc,
+        sets[-1].epoch_utc,
+        len(sets),
+        "bstar",
+        math.nan,
+        tuple(warnings),
+    )
+
+
+def simulate_arc(
+    start: ElementSet,
+    t_obs_days: ArrayF,
+    bc_grid_m2_per_kg: ArrayF,
+    density: DensityProvider,
+    *,
+    max_step_days: float = 0.5,
+) -> ArrayF:
+    """a(t) (km) of the decay model from ``start`` at ``t_obs_days`` (days since 1970 UTC) for
+    each BC of the grid: shape (len(t_obs), len(grid)); NaN where a sample stopped (handover
+    at 120 km) before that time.  One vectorised :func:`propagate_decay` call."""
+    grid = np.asarray(bc_grid_m2_per_kg, dtype=float)
+    orbit0 = mean_orbit_from_element_set(start)
+    orbit = type(orbit0).make(
+        orbit0.epoch_utc[0],
+        orbit0.a_km[0],
+        orbit0.e[0],
+        orbit0.inc_deg[0],
+        orbit0.raan_deg[0],
+        orbit0.argp_deg[0],
+        orbit0.mean_arg_lat_deg[0],
+        n=grid.size,
+    )
+    t0 = (start.epoch_utc - _EPOCH0) / timedelta(days=1)
+    span = float(np.max(t_obs_days) - t0)
+    res = propagate_decay(
+        orbit,
+        grid,
+        density,
+        handover_alt_km=120.0,
+        max_days=span + 1e-6,
+        max_step_days=max_step_days,
+        max_da_km=1.0,
+        record_history=True,
+    )
+    h = res.history
+    t_rec = (h.t_utc - to_datetime64(_EPOCH0)).astype(np.int64) / 86400e9
+    out = np.full((t_obs_days.size, grid.size), np.nan)
+    for k in range(grid.size):
+        tk, ak = t_rec[:, k], h.mean_alt_km[:, k] + R_EQ_KM
+        last = np.searchsorted(tk, tk[-1], side="left") + 1  # rows after a stop repeat it
+        tk, ak = tk[:last], ak[:last]
+        ok = t_obs_days <= tk[-1] + 1e-9
+        out[ok, k] = np.interp(t_obs_days[ok], tk, ak)
+    return out
+
+
+def _fit_on(
+    a_obs: ArrayF, sim: ArrayF, grid: ArrayF, fine: ArrayF, use: npt.NDArray[np.bool_]
+) -> tuple[float, ArrayF]:
+    """Best ln BC on ``fine`` for the observations ``use`` (with a free offset), and the
+    residuals at that BC for all observations."""
+    a_use, s_use = a_obs[use], sim[use]
+    ok = np.all(np.isfinite(s_use), axis=0)
+    g, s = grid[ok], s_use[:, ok]
+    fine_ok = fine[(fine >= g[0]) & (fine <= g[-1])]
+    # linear interpolation in BC between grid columns, for every fine BC
+    j = np.clip(np.searchsorted(g, fine_ok) - 1, 0, g.size - 2)
+    w = (fine_ok - g[j]) / (g[j + 1] - g[j])
+    model = s[:, j] * (1 - w) + s[:, j + 1] * w  # (n_obs, n_fine)
+    resid = a_use[:, None] - model
+    resid = resid - resid.mean(axis=0)
+    cost = np.sum(resid**2, axis=0)
+    best = int(np.argmin(cost))
+    bc = float(fine_ok[best])
+    # residuals for all observations at the best BC
+    jj = int(np.clip(np.searchsorted(g, bc) - 1, 0, g.size - 2))
+    ww = (bc - g[jj]) / (g[jj + 1] - g[jj])
+    sim_all = sim[:, ok]
+    m_all = sim_all[:, jj] * (1 - ww) + sim_all[:, jj + 1] * ww
+    r_all = a_obs - m_all
+    r_all = r_all - np.mean(r_all[use])
+    return bc, r_all
+
+
+def fit_ballistic_coefficient(
+    history: Sequence[ElementSet],
+    density: DensityProvider,
+    *,
+    as_of_utc: datetime | None = None,
+    min_arc_days: float = 3.0,
+    max_arc_days: float = 30.0,
+    max_decay_km: float = 30.0,
+    n_grid: int = 32,
+    bc_range_m2_per_kg: tuple[float, float] = (1e-4, 0.3),
+    max_step_days: float = 0.5,
+) -> BCEstimate:
+    """Fit the ballistic coefficient (m^2/kg) to the last manoeuvre-free arc of ``history``.
+
+    ``density`` is the provider the prediction will use (so the BC is model-consistent).
+    Only sets with epoch <= ``as_of_utc`` (default: all) are used.  The arc is the last
+    manoeuvre-free one, cut to its last ``max_arc_days`` and to its last ``max_decay_km`` of
+    decay (about half a scale height near re-entry); shorter than ``min_arc_days`` (or
+    fewer than 4 sets) falls back to B*.  ``bc_range_m2_per_kg`` bounds the ``n_grid``
+    log-spaced candidates; an estimate at a bound comes with a warning.  See the module
+    docstring for the method and the uncertainty.  Raises :class:`InputError` when no set is
+    at or before ``as_of_utc``.
+    """
+    sets = list(history)
+    if as_of_utc is not None:
+        if as_of_utc.tzinfo is None:
+            raise ValueError("as_of_utc must be tz-aware UTC")
+        sets = [es for es in sets if es.epoch_utc <= as_of_utc]
+    if not sets:
+        when = f" at or before {format_utc(as_of_utc)}" if as_of_utc is not None else ""
+        raise InputError(f"no element set{when} to estimate a ballistic coefficient from")
+    t_last = sets[-1].epoch_utc
+    recent = [es for es in sets if es.epoch_utc >= t_last - timedelta(days=max_arc_days)]
+    if len(sets) < 4:
+        return _bstar_estimate(recent, f"only {len(sets)} element set(s): BC from B*")
+    analysis = detect_manoeuvres(sets)
+    try:
+        arc = last_free_arc(sets, min_days=0.0, analysis=analysis)
+    except InputError as exc:
+        return _bstar_estimate(recent, f"{exc}; BC from B*")
+    idx = np.arange(arc.start_index, arc.end_index + 1)
+    t_all = analysis.t_days
+    t_end = t_all[arc.end_index]
+    idx = idx[(t_all[idx] >= t_end - max_arc_days) & ~analysis.outlier[idx]]
+    # near re-entry keep only the last max_decay_km of decay: one BC through the same density
+    # model cannot follow a descent through several scale heights
+    if idx.size:
+        idx = idx[analysis.a_km[idx] <= analysis.a_km[idx[-1]] + max_decay_km]
+    arc_days = float(t_all[idx[-1]] - t_all[idx[0]]) if idx.size else 0.0
+    if idx.size < 4 or arc_days < min_arc_days:
+        return _bstar_estimate(
+            recent,
+            f"last manoeuvre-free arc too short ({idx.size} sets, {arc_days:.1f} days < "
+            f"{min_arc_days:g}): BC from B*",
+        )
+    t_obs, a_obs = t_all[idx], analysis.a_km[idx]
+    grid = np.geomspace(*bc_range_m2_per_kg, n_grid)
+    sim = simulate_arc(sets[idx[0]], t_obs, grid, density, max_step_days=max_step_days)
+    fine = np.geomspace(*bc_range_m2_per_kg, 2000)
+    use = np.ones(t_obs.size, dtype=bool)
+    bc, resid = _fit_on(a_obs, sim, grid, fine, use)
+    scale = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
+    if scale > 0:
+        use = np.abs(resid) <= 4.0 * scale
+        use[0] = True
+        bc, resid = _fit_on(a_obs, sim, grid, fine, use)
+    r = resid[use]
+    sigma_r = max(1.4826 * float(np.median(np.abs(r - np.median(r)))), 1e-6)
+    rms = float(np.sqrt(np.mean(r**2)))
+    # statistical: sensitivity of a_sim to ln BC at the optimum, by finite differences
+    warnings: list[str] = []
+    ok_cols = np.all(np.isfinite(sim[use]), axis=0)
+    g_ok = grid[ok_cols]
+    k = int(np.clip(np.searchsorted(g_ok, bc), 1, g_ok.size - 1))
+    s_ok = sim[:, ok_cols]
+    jac = (s_ok[:, k] - s_ok[:, k - 1]) / math.log(g_ok[k] / g_ok[k - 1])
+    ju = jac[use] - np.mean(jac[use])
+    per_day = use.sum() / max(arc_days, 1e-9)
+    inflate = math.sqrt(max(per_day, 1.0))
+    denom = float(np.sqrt(np.sum(ju**2)))
+    sig_stat = inflate * sigma_r / denom if denom > 0 else math.inf
+    # sub-arc spread
+    half = t_obs[0] + 0.5 * arc_days
+    sig_split = 0.0
+    first, second = use & (t_obs <= half), use & (t_obs >= half)
+    if first.sum() >= 3 and second.sum() >= 3:
+        b1, _ = _fit_on(a_obs, sim, grid, fine, first)
+        b2, _ = _fit_on(a_obs, sim, grid, fine, second)
+        sig_split = abs(math.log(b1 / b2)) / 2.0
+    sigma_ln = math.sqrt(sig_stat**2 + sig_split**2 + SIGMA_LN_FLOOR**2)
+    if bc <= fine[1] or bc >= fine[-2]:
+        warnings.append(
+            f"fitted BC {bc:.3g} m^2/kg is at the edge of the search range "
+            f"{bc_range_m2_per_kg}: the decay is not resolved by this arc"
+        )
+    if not math.isfinite(sigma_ln) or sigma_ln > SIGMA_LN_BSTAR:
+        warnings.append(
+            f"arc fit poorly constrained (sigma_ln {sigma_ln:.2f}): observed decay "
+            f"{a_obs[0] - a_obs[-1]:.3f} km against noise {sigma_r:.3f} km"
+        )
+        sigma_ln = min(sigma_ln, 2.0) if math.isfinite(sigma_ln) else 2.0
+    return BCEstimate(
+        bc,
+        sigma_ln,
+        sets[idx[0]].epoch_utc,
+        sets[idx[-1]].epoch_utc,
+        int(use.sum()),
+        "arc-fit",
+        rms,
+        tuple(warnings),
+    )
+
+
+__all__ = [
+    "BCEstimate",
+    "BSTAR_RHO0_KG_M2_PER_ER",
+    "DEFAULT_BC_M2_PER_KG",
+    "SIGMA_LN_BSTAR",
+    "SIGMA_LN_FLOOR",
+    "bc_from_bstar",
+    "fit_ballistic_coefficient",
+    "simulate_arc",
+]
