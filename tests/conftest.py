@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Session-wide defaults, so that module- and session-scoped fixtures (which run before the
+# per-test fixture below) never touch the user's real cache or CelesTrak either.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="deorbit-tests-"))
+os.environ["DEORBIT_CACHE_DIR"] = str(_SESSION_HOME / "cache")
+os.environ["DEORBIT_DATA_DIR"] = str(_SESSION_HOME / "data")
+os.environ["DEORBIT_CELESTRAK_URL"] = "http://127.0.0.1:9/"
 
 REPO = Path(__file__).resolve().parent.parent
 #: The read-only shared material beside the repository (validation data, reference data).
