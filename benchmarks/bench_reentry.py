@@ -1,22 +1,32 @@
-"""Wall time of the deterministic ISS re-entry run and throughput of the vectorised decay.
+"""Time of the deterministic ISS re-entry run, its comparison with the reference, Monte Carlo.
 
-Run: ``.venv/bin/python benchmarks/bench_reentry.py``.  Prints two tables.  The machine is
-shared, so take the minimum of ``--repeat`` runs.
+Run: ``.venv/bin/python benchmarks/bench_reentry.py``.  Prints three tables:
+
+1. the deterministic ISS run (N = 1) per density model and stop altitude: day, phase times,
+   wall and CPU time (best of ``--repeat``: the machine is shared, CPU time is the steadier);
+2. side by side with the plain reference integration (``reference_integration.py``: DOP853,
+   pymsis at every force evaluation), whose day and CPU seconds are given with
+   ``--reference-days/--reference-seconds`` (or ``--run-reference``, minutes), plus the peers'
+   figures quoted from the issue (Orekit, satkit: not measured here);
+3. Monte Carlo throughput of the whole pipeline, N = 1, 100, 1000, with and without
+   ``workers=2`` (``--mc-sizes ''`` skips it; N = 1000 with MSIS takes about a minute).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
 from deorbit.cowell import osculating_from_mean, propagate_to_altitude
-from deorbit.decay import MeanOrbit, mean_orbit_from_element_set, propagate_decay
+from deorbit.decay import mean_orbit_from_element_set, propagate_decay
 from deorbit.drag import ExponentialDensity, MsisDensity
 from deorbit.elements import ElementSet
-from deorbit.gravity import R_EQ_KM
 from deorbit.reentry import predict_reentry
 
 ISS = ElementSet(
@@ -36,83 +46,137 @@ BC_ISS = 2.2 * 1600.0 / 420000.0
 
 
 def best(fn, repeat):
-    times, out = [], None
+    """Best-of-``repeat`` (wall s, CPU s of this process, result); the machine is shared."""
+    walls, cpus, out = [], [], None
     for _ in range(repeat):
-        t = time.perf_counter()
+        c, t = time.process_time(), time.perf_counter()
         out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return min(walls), min(cpus), out
 
 
-def iss_table(repeat: int) -> None:
-    print("Deterministic ISS run (F10.7 = F10.7A = 150, Ap = 15, BC = 0.00838 m^2/kg)")
-    print(f"{'model':<12}{'stop km':>8}{'day':>10}{'decay s':>9}{'cowell s':>9}{'total s':>9}")
+def iss_table(repeat: int) -> tuple[float, float, float]:
+    """Per model and stop altitude; returns (wall s, CPU s, day) of NRLMSISE-00 to 120 km."""
+    print("Deterministic ISS run (F10.7 = F10.7A = 150, Ap = 15, BC = 0.00838 m^2/kg), N = 1")
+    print(
+        f"{'model':<12}{'stop km':>8}{'day':>10}{'decay s':>9}{'cowell s':>9}"
+        f"{'total s':>9}{'total CPU s':>12}"
+    )
     mo = mean_orbit_from_element_set(ISS)
-    for version, name in ((0, "NRLMSISE-00"), (2.1, "NRLMSIS2.1")):
-        dens = MsisDensity(150.0, 150.0, 15.0, version=version)
+    headline = (np.nan, np.nan, np.nan)
+    models = (
+        (MsisDensity(150.0, 150.0, 15.0, version=0), "NRLMSISE-00"),
+        (MsisDensity(150.0, 150.0, 15.0, version=2.1), "NRLMSIS2.1"),
+        (ExponentialDensity(), "exponential"),
+    )
+    for dens, name in models:
         for stop in (120.0, 80.0):
-            total, res = best(
+            total, cpu, res = best(
                 lambda d=dens, s=stop: predict_reentry(ISS, None, BC_ISS, d, stop_alt_km=s), repeat
             )
-            t_dec, dec = best(
+            t_dec, _, dec = best(
                 lambda d=dens: propagate_decay(
                     mo, BC_ISS, d, handover_alt_km=160.0, max_step_days=2.0, max_da_km=4.0
                 ),
                 repeat,
             )
             r, v = osculating_from_mean(dec.orbit)
-            t_cw, _ = best(
+            t_cw, _, _ = best(
                 lambda d=dens, s=stop, r=r, v=v, e=dec.orbit.epoch_utc: propagate_to_altitude(
-                    r, v, e, BC_ISS, d, stop_alt_km=s
+                    r, v, e, BC_ISS, d, stop_alt_km=s, abm_step_s=120.0
                 ),
                 repeat,
             )
+            day = res.days_after_start[0]
             print(
-                f"{name:<12}{stop:>8.0f}{res.days_after_start[0]:>10.2f}{t_dec:>9.2f}"
-                f"{t_cw:>9.2f}{total:>9.2f}"
+                f"{name:<12}{stop:>8.0f}{day:>10.3f}{t_dec:>9.2f}{t_cw:>9.2f}{total:>9.2f}"
+                f"{cpu:>12.2f}"
             )
+            if name == "NRLMSISE-00" and stop == 120.0:
+                headline = (total, cpu, day)
+    return headline
 
 
-def throughput_table(repeat: int) -> None:
-    print("\nVectorised long-term decay, 400 km -> 160 km, BC 0.005..0.02 m^2/kg")
-    print(f"{'density':<12}{'N':>6}{'wall s':>9}{'samples/s':>11}{'vs N=1':>8}")
-    for name, dens, sizes in (
-        ("exponential", ExponentialDensity(3.7e-12, 400.0, 58.5), (1, 100, 1000)),
-        ("NRLMSISE-00", MsisDensity(150.0, 150.0, 15.0, version=0), (1, 100, 1000)),
+def run_reference() -> tuple[float, float]:
+    """Run benchmarks/reference_integration.py (minutes) and parse its REFERENCE line."""
+    script = Path(__file__).with_name("reference_integration.py")
+    out = subprocess.run(
+        [sys.executable, str(script)], check=True, capture_output=True, text=True
+    ).stdout
+    print(out)
+    line = next(ln for ln in out.splitlines() if ln.startswith("REFERENCE "))
+    fields = dict(kv.split("=") for kv in line.split()[1:])
+    return float(fields["days"]), float(fields["cpu_s"])
+
+
+def comparison_table(
+    wall: float, cpu: float, day: float, ref_days: float | None, ref_seconds: float | None
+) -> None:
+    """deorbit N = 1 vs the plain every-step-MSIS reference, and the peers' published runs."""
+    print("\nISS to 120 km, NRLMSISE-00, same inputs: deorbit vs reference vs peers")
+    print(f"{'run':<60}{'day':>9}{'seconds':>9}{'x faster':>10}{'d day':>8}")
+    print(f"{'deorbit predict_reentry, N = 1 (CPU; wall ' + f'{wall:.2f} s)':<60}", end="")
+    print(f"{day:>9.2f}{cpu:>9.2f}{'1':>10}{'':>8}")
+    if ref_days is not None and ref_seconds is not None:
+        print(
+            f"{'reference: DOP853 rtol 1e-10, MSIS every call (CPU)':<60}{ref_days:>9.2f}"
+            f"{ref_seconds:>9.1f}{ref_seconds / cpu:>10.0f}{day - ref_days:>+8.2f}"
+        )
+        print(
+            f"  epoch difference deorbit - reference: {(day - ref_days) * 24:+.1f} h "
+            f"({(day - ref_days) / ref_days * 100:+.2f} %)"
+        )
+    else:
+        print("reference: not given (--reference-days/--reference-seconds or --run-reference)")
+    for label, d_ext, s_ext in (
+        ("Orekit 13.1.9, 4x4+Sun+Moon (from the issue, not run here)", 525.0, 115.0),
+        ("satkit 0.24 (from the issue, not run here)", 512.0, 24.0),
     ):
-        base = None
+        print(f"{label:<60}{d_ext:>9.0f}{s_ext:>9.0f}{s_ext / cpu:>10.0f}{day - d_ext:>+8.2f}")
+
+
+def mc_table(sizes: list[int], workers: list[int | None]) -> None:
+    """Full predict_reentry of N ISS samples (BC x U(0.9, 1.1), density x lognormal 10 %)."""
+    print("\nMonte Carlo: predict_reentry of N ISS samples to 120 km (wall s; CPU of this process)")
+    print(f"{'density':<12}{'N':>6}{'workers':>8}{'wall s':>9}{'CPU s':>8}{'ms/sample':>11}")
+    for name, dens in (
+        ("exponential", ExponentialDensity()),
+        ("NRLMSISE-00", MsisDensity(150.0, 150.0, 15.0, version=0)),
+    ):
         for n in sizes:
             rng = np.random.default_rng(0)
-            mo = MeanOrbit.make(
-                np.datetime64("2024-01-01T12:00"),
-                R_EQ_KM + 400.0,
-                0.0007,
-                51.6,
-                rng.uniform(0, 360, n),
-                90.0,
-                0.0,
-            )
-            bc = rng.uniform(0.005, 0.02, n) * 5.0  # x5: months rather than years
-            wall, _ = best(
-                lambda mo=mo, bc=bc, d=dens: propagate_decay(
-                    mo,
-                    bc,
-                    d,
-                    handover_alt_km=160.0,
-                    max_step_days=2.0,
-                    max_da_km=4.0,
-                    record_history=False,
-                ),
-                1 if n >= 1000 else repeat,
-            )
-            rate = n / wall
-            base = base or rate
-            print(f"{name:<12}{n:>6}{wall:>9.2f}{rate:>11.1f}{rate / base:>8.1f}")
+            bc = BC_ISS * rng.uniform(0.9, 1.1, n)
+            scale = np.exp(rng.normal(0.0, 0.1, n))
+            for w in workers if n >= 100 else [None]:
+                wall, cpu, _ = best(
+                    lambda bc=bc, scale=scale, d=dens, w=w: predict_reentry(
+                        ISS, None, bc, d, density_scale=scale, stop_alt_km=120.0, workers=w
+                    ),
+                    1,
+                )
+                print(
+                    f"{name:<12}{n:>6}{str(w or '-'):>8}{wall:>9.2f}{cpu:>8.2f}"
+                    f"{wall / n * 1e3:>11.1f}"
+                )
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--reference-days", type=float, help="day printed by reference_integration")
+    p.add_argument("--reference-seconds", type=float, help="its CPU seconds")
+    p.add_argument("--run-reference", action="store_true", help="run it now (minutes)")
+    p.add_argument("--mc-sizes", default="1,100,1000", help="comma-separated N ('' to skip)")
+    p.add_argument("--mc-workers", default="none,2", help="worker counts to try for N >= 100")
     args = p.parse_args()
-    iss_table(args.repeat)
-    throughput_table(args.repeat)
+    wall, cpu, day = iss_table(args.repeat)
+    ref_days, ref_s = args.reference_days, args.reference_seconds
+    if args.run_reference:
+        ref_days, ref_s = run_reference()
+    comparison_table(wall, cpu, day, ref_days, ref_s)
+    if args.mc_sizes:
+        mc_table(
+            [int(x) for x in args.mc_sizes.split(",")],
+            [None if w == "none" else int(w) for w in args.mc_workers.split(",")],
+        )

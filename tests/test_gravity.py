@@ -78,3 +78,33 @@ def test_cowell_reproduces_the_j2_nodal_regression_of_the_iss():
     expected = np.degrees(g.j2_secular_rates_rad_s(a, e, np.radians(inc))[0]) * 86400.0
     assert -5.5 < expected < -4.5
     assert drift == pytest.approx(expected, rel=0.01)
+
+
+def test_earth_clock_is_gmst_and_utc_without_datetime_arithmetic():
+    t0 = np.array(["2024-01-01T12:00:00", "2025-06-09T11:07:00"], dtype="datetime64[ns]")
+    clock = g.EarthClock.at(t0)
+    for days in (0.0, 0.3, 60.0, 700.0):
+        secs = np.full(2, days * 86400.0 + 12.5)
+        exact = g.gmst_rad(t0 + np.timedelta64(int(days * 86400e9 + 12.5e9), "ns"))
+        diff = np.angle(np.exp(1j * (clock.gmst_rad(secs) - exact)))
+        assert np.max(np.abs(diff)) < 5e-9  # rad (3 cm at LEO): the neglected t^2 term
+        assert np.all(clock.utc(secs) == t0 + np.timedelta64(int(days * 86400e9 + 12.5e9), "ns"))
+    # (N, K) times: one row per sample
+    assert clock.utc(np.zeros((2, 3))).shape == (2, 3)
+    assert clock.take(np.array([1])).origin_ns[0] == t0[1].astype(np.int64)
+
+
+def test_component_forms_match_the_array_forms():
+    rng = np.random.default_rng(7)
+    r = rng.normal(size=(50, 3)) * 4000.0
+    r *= rng.uniform(6500.0, 7500.0, (50, 1)) / np.linalg.norm(r, axis=1, keepdims=True)
+    np.testing.assert_allclose(
+        np.stack(g.zonal_acceleration_xyz(*r.T), -1), g.zonal_acceleration_km_s2(r), rtol=1e-15
+    )
+    lat, lon, alt = g.geodetic_from_ecef(r)
+    theta = rng.uniform(0.0, 6.0, 50)
+    la2, lo2, al2 = g.geodetic_from_eci_gmst(*r.T, theta)
+    c, s = np.cos(theta), np.sin(theta)
+    ecef = np.stack([c * r[:, 0] + s * r[:, 1], c * r[:, 1] - s * r[:, 0], r[:, 2]], -1)
+    np.testing.assert_allclose(np.stack([la2, lo2, al2]), g.geodetic_from_ecef(ecef), atol=1e-9)
+    assert np.all(np.abs(lat) <= 90.0) and np.all(np.abs(lon) <= 180.0) and np.all(alt > 0.0)

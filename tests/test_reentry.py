@@ -55,3 +55,21 @@ def test_iss_cross_check_against_peers():
     day = res.days_after_start[0]
     assert res.reentered[0]
     assert abs(day - 525.0) < 0.05 * 525.0 and abs(day - 512.0) < 0.05 * 512.0
+
+
+def test_results_do_not_depend_on_how_samples_are_split():
+    """workers/chunk_size change nothing, bit for bit: every per-sample input is fixed before
+    the split and each sample's arithmetic depends on its own state only."""
+    bc = 0.00838 * np.array([40.0, 50.0, 60.0])
+    scale = np.array([1.0, 1.2, 0.8])
+    whole = predict_reentry(ISS, None, bc, MSIS00, density_scale=scale, stop_alt_km=120.0)
+    for kw in ({"workers": 1, "chunk_size": 1}, {"workers": 2, "chunk_size": 2}):
+        split = predict_reentry(ISS, None, bc, MSIS00, density_scale=scale, stop_alt_km=120.0, **kw)
+        assert np.array_equal(split.epoch_utc, whole.epoch_utc)
+        np.testing.assert_array_equal(split.lat_deg, whole.lat_deg)
+        np.testing.assert_array_equal(split.lon_deg, whole.lon_deg)
+        np.testing.assert_array_equal(split.handover.a_km, whole.handover.a_km)
+        np.testing.assert_array_equal(split.history.mean_alt_km, whole.history.mean_alt_km)
+        tr, tw = split.final_track, whole.final_track
+        np.testing.assert_array_equal(tr.alt_km, tw.alt_km)
+        assert np.array_equal(tr.t_utc.astype(np.int64), tw.t_utc.astype(np.int64))

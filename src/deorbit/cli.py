@@ -451,6 +451,66 @@ def _render_risk(r: dict[str, Any], top: int) -> None:
     )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Run the local dashboard and JSON API (FastAPI on uvicorn)."""
+    if not 0 < port < 65536:
+        raise InputError(f"--port must be 1..65535, got {port}", field="--port")
+    try:
+        from deorbit.service import serve as run_server
+    except ImportError as exc:  # the optional [service] extra is missing
+        raise InputError(
+            f"the service needs FastAPI and uvicorn ({exc}); pip install 'deorbit[service]'"
+        ) from None
+    _err.print(f"deorbit dashboard on http://{host}:{port}/  (Ctrl-C to stop)")
+    run_server(host=host, port=port)
+
+
+@app.command()
+def report(
+    obj: ObjectArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    png: Annotated[Path | None, typer.Option(help="Also write the figures as PNG here.")] = None,
+    samples: Annotated[
+        int, typer.Option(help="Monte Carlo samples of the prediction (0: no prediction).")
+    ] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    days: Annotated[float, typer.Option(help="Ground-track window in days.")] = 30.0,
+    start: Annotated[str | None, typer.Option(help="Window start (ISO 8601 UTC).")] = None,
+    no_reboost: Annotated[
+        bool, typer.Option("--no-reboost", help="Assume a maintained station's reboosts stop now.")
+    ] = False,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Write one self-contained HTML report (maps, decay curve, tables; no external links)."""
+    from deorbit.predict import PredictOptions
+    from deorbit.report import write_report
+
+    if samples < 0:
+        raise InputError("--samples must be >= 0", field="--samples")
+    with _progress("writing the report"):
+        path = write_report(
+            obj,
+            output,
+            png_dir=png,
+            start=start,
+            days=days,
+            samples=samples,
+            seed=seed,
+            options=_options(online, norad, db, lenient),
+            predict_options=PredictOptions(samples=samples, seed=seed, no_reboost=no_reboost)
+            if samples > 0
+            else None,
+        )
+    _out.print(f"Report written to {path}")
+
+
 @app.command("update-space-weather")
 def update_space_weather(
     url: Annotated[str | None, typer.Option(help="Where to download SW-All.csv from.")] = None,

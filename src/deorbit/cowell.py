@@ -10,18 +10,23 @@ What it does
 
 Method (``method="abm"``, the default)
     While drag is weak (most of the phase), an eighth-order Adams-Bashforth-Moulton
-    predictor-corrector (PECE) with a fixed 60 s step: two force evaluations per step, started
-    by RK4 sub-steps.  Against DOP853 at rtol 1e-10 the position after one day at 250 km
-    differs by ~1 m (RK4 at 30 s: ~140 m; RK4 at 60 s: ~3.5 km), at half RK4's cost.
-    A sample switches to classical RK4 with a per-sample step
+    predictor-corrector (PECE) with a fixed step ``abm_step_s`` (60 s here, 120 s in
+    :func:`deorbit.reentry.predict_reentry`): two force evaluations per step, started by RK4
+    sub-steps.  Against DOP853 at rtol 1e-10, 250 km, position after one day: ABM 60 s 1.3 m,
+    90 s 23 m, 120 s 0.28 km (radial 4 m), 180 s 7.7 km (near its stability limit); RK4 at
+    30 s ~140 m at twice the force calls.  ISS to 120 km (NRLMSISE-00, from the 160 km
+    handover, 15.3 h): ABM 120 s lands 1.4 s after DOP853, ABM 60 s 0.3 s, RK4 30 s 24 s
+    before.  A sample leaves ABM for classical RK4 with a per-sample step
 
         dt = min(max_step_s, eta |v_rel| / |a_D|, dh_max / |dr/dt|)
 
-    (eta = 2e-3, dh_max = 1 km, max 30 s) once that control asks for less than 60 s or it is
-    within 20 km of ``stop_alt_km``: in the last minutes the step shrinks to seconds as the
-    deceleration reaches g.  The crossing of ``stop_alt_km`` is located inside the last step
-    on the cubic Hermite interpolant of the position (from r and v at both ends) by bisection;
-    its error is far below the step's own error.  ``method="rk4"`` uses RK4 throughout.
+    (eta = 2e-3, dh_max = 1 km, max 30 s) when that control (with dh_max = 4 km for ABM)
+    asks for less than the ABM step, i.e. when drag becomes strong (below ~100 km), or when an
+    ABM step would cross ``stop_alt_km`` (the step is discarded; RK4 redoes it in short steps):
+    in the last minutes the step shrinks to seconds as the deceleration reaches g.  The
+    crossing of ``stop_alt_km`` is located inside the last step on the cubic Hermite
+    interpolant of the position (from r and v at both ends) by bisection; its error is far
+    below the step's own error.  ``method="rk4"`` uses RK4 throughout.
 
     ``method="dop853"`` integrates each sample with ``scipy.integrate.solve_ivp`` (DOP853,
     rtol 1e-10, terminal altitude event): a slower reference used by the tests.
@@ -34,7 +39,16 @@ Handover from mean elements
 
 Frame and time
     Earth rotation enters through GMST (IAU 1982, :func:`deorbit.gravity.gmst_rad`) for the
-    longitude, local time and co-rotating atmosphere.  Times are per sample (datetime64[ns]).
+    longitude, local time and co-rotating atmosphere.  Each sample's time is float seconds
+    since its own epoch (:class:`deorbit.gravity.EarthClock`: GMST linear in those seconds,
+    datetime64 made only for the density call), so a sample's numbers do not depend on the
+    other samples in the batch.
+
+Cost
+    At N = 1 numpy's per-call overhead (~1 us per operation) is the cost, not arithmetic: the
+    force evaluation works on x, y, z component arrays (no (N, 3) stacking), uses the
+    component forms in :mod:`deorbit.gravity`, and returns its by-products (|a_D|, |v_rel|,
+    latitude, longitude, altitude) for the step control and the track.
 """
 
 from __future__ import annotations
@@ -44,9 +58,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deorbit.decay import MeanOrbit, _add_seconds
-from deorbit.drag import DensityProvider, drag_acceleration_km_s2, relative_velocity_km_s
-from deorbit.gravity import MU_KM3_S2, geodetic_from_eci, zonal_acceleration_km_s2
+from deorbit.decay import MeanOrbit
+from deorbit.drag import DensityProvider
+from deorbit.gravity import (
+    MU_KM3_S2,
+    OMEGA_EARTH_RAD_S,
+    EarthClock,
+    geodetic_from_eci_gmst,
+    zonal_acceleration_km_s2,
+    zonal_acceleration_xyz,
+)
 
 ArrayF = npt.NDArray[np.float64]
 
@@ -169,16 +190,55 @@ class CowellResult:
 
 
 class _Forces:
-    def __init__(self, t_ref, bc, scale, density, max_degree):
-        self.t_ref, self.bc, self.scale, self.density = t_ref, bc, scale, density
-        self.max_degree = max_degree
+    """The right-hand side r'' = a_grav + a_drag for a subset of samples (``take``).
 
-    def __call__(self, t_s, r, v, idx):
-        tt = _add_seconds(self.t_ref, t_s)
-        lat, lon, alt = geodetic_from_eci(r, tt)
-        rho = self.density(tt, lat, lon, alt, sample=idx) * self.scale[idx]
-        a_d = drag_acceleration_km_s2(r, v, rho, self.bc[idx])
-        return zonal_acceleration_km_s2(r, max_degree=self.max_degree) + a_d, a_d, alt
+    Time is each sample's seconds since its own origin (``clock``); GMST and the UTC instant
+    for the density come from :class:`~deorbit.gravity.EarthClock`.  Returns the total
+    acceleration (n, 3) and a :class:`_Aux` with what the step control and the track need,
+    so that nothing is computed twice.
+    """
+
+    def __init__(self, clock, bc, scale, density, max_degree, sample):
+        self.clock, self.bc, self.scale, self.density = clock, bc, scale, density
+        self.max_degree, self.sample = max_degree, sample
+
+    def take(self, idx: np.ndarray) -> _Forces:
+        return _Forces(
+            self.clock.take(idx),
+            self.bc[idx],
+            self.scale[idx],
+            self.density,
+            self.max_degree,
+            self.sample[idx],
+        )
+
+    def __call__(self, t_s: ArrayF, r: ArrayF, v: ArrayF) -> tuple[ArrayF, _Aux]:
+        x, y, z = r[:, 0], r[:, 1], r[:, 2]
+        lat, lon, alt = geodetic_from_eci_gmst(x, y, z, self.clock.gmst_rad(t_s))
+        rho = self.density(self.clock.utc(t_s), lat, lon, alt, sample=self.sample)
+        # drag in an atmosphere co-rotating with the Earth: a = k v_rel, k = -1/2 rho BC |v_rel|
+        vrx = v[:, 0] + OMEGA_EARTH_RAD_S * y
+        vry = v[:, 1] - OMEGA_EARTH_RAD_S * x
+        vrz = v[:, 2]
+        vrel = np.sqrt(vrx * vrx + vry * vry + vrz * vrz)
+        k = (-0.5e3 * self.bc * self.scale) * rho * vrel
+        gx, gy, gz = zonal_acceleration_xyz(x, y, z, max_degree=self.max_degree)
+        acc = np.empty_like(r)
+        acc[:, 0] = gx + k * vrx
+        acc[:, 1] = gy + k * vry
+        acc[:, 2] = gz + k * vrz
+        return acc, _Aux(np.abs(k) * vrel, vrel, lat, lon, alt)
+
+
+@dataclass(frozen=True)
+class _Aux:
+    """By-products of one force evaluation, (n,) each."""
+
+    drag_km_s2: ArrayF  # |a_D|
+    vrel_km_s: ArrayF  # |v - omega_E x r|
+    lat_deg: ArrayF
+    lon_deg: ArrayF
+    alt_km: ArrayF
 
 
 def _hermite(r0, v0, r1, v1, dt, s):
@@ -211,81 +271,108 @@ def _adams_coefficients(k: int) -> tuple[ArrayF, ArrayF]:
 
 
 _AB8, _AM8 = _adams_coefficients(8)
+#: altitude change per ABM step allowed by the step control (km), see _dt_control
+_ABM_DH_KM = 4.0
 
 
-def _dt_control(r: ArrayF, v: ArrayF, a_d: ArrayF, max_step_s: float) -> ArrayF:
-    """min(max_step, eta |v_rel| / |a_D|, 1 km / |dr/dt|) per sample (see module docstring)."""
-    vrel = np.linalg.norm(relative_velocity_km_s(r, v), axis=1)
-    adn = np.maximum(np.linalg.norm(a_d, axis=1), 1e-30)
-    hdot = np.abs(np.sum(r * v, axis=1)) / np.linalg.norm(r, axis=1)
-    dt = np.minimum(max_step_s, 2e-3 * vrel / adn)
-    return np.minimum(dt, 1.0 / np.maximum(hdot, 1e-12))
+def _dt_control(r: ArrayF, v: ArrayF, aux: _Aux, max_step_s: float, dh_km: float = 1.0) -> ArrayF:
+    """min(max_step, eta |v_rel| / |a_D|, dh / |dr/dt|) per sample (see module docstring).
+
+    ``dh_km`` is the altitude change allowed per step: 1 km for RK4, 4 km for the eighth-order
+    ABM (a fifth of the 20 km scale height near 130 km; without it a near-circular orbit's
+    ~10 m/s radial speed, e ~ 1e-3, would push ABM's 120 s steps off to RK4 for good).
+    """
+    x, y, z = r[:, 0], r[:, 1], r[:, 2]
+    hdot = np.abs(x * v[:, 0] + y * v[:, 1] + z * v[:, 2]) / np.sqrt(x * x + y * y + z * z)
+    dt = np.minimum(max_step_s, 2e-3 * aux.vrel_km_s / np.maximum(aux.drag_km_s2, 1e-30))
+    return np.minimum(dt, dh_km / np.maximum(hdot, 1e-12))
 
 
-def _rk4_step(forces, t, r, v, acc, dt, idx):
+def _rk4_step(forces, t, r, v, acc, dt):
     d = dt[:, None]
     k2r = v + 0.5 * d * acc
-    k2v, _, _ = forces(t + dt / 2, r + 0.5 * d * v, k2r, idx)
+    k2v, _ = forces(t + dt / 2, r + 0.5 * d * v, k2r)
     k3r = v + 0.5 * d * k2v
-    k3v, _, _ = forces(t + dt / 2, r + 0.5 * d * k2r, k3r, idx)
+    k3v, _ = forces(t + dt / 2, r + 0.5 * d * k2r, k3r)
     k4r = v + d * k3v
-    k4v, _, _ = forces(t + dt, r + d * k3r, k4r, idx)
-    r_new = r + d / 6.0 * (v + 2 * k2r + 2 * k3r + k4r)
-    v_new = v + d / 6.0 * (acc + 2 * k2v + 2 * k3v + k4v)
+    k4v, _ = forces(t + dt, r + d * k3r, k4r)
+    r_new = r + d / 6.0 * (v + 2 * (k2r + k3r) + k4r)
+    v_new = v + d / 6.0 * (acc + 2 * (k2v + k3v) + k4v)
     return r_new, v_new
 
 
-def _abm_phase(forces, t, r, v, t_end, h, stop_alt_km, record) -> int:
+def _abm_phase(forces_all, t, r, v, t_end, h, stop_alt_km, record) -> int:
     """Adams-Bashforth-Moulton 8 (PECE, fixed step ``h``) for all samples while drag is weak.
 
     Two force evaluations per step instead of RK4's four, and eighth order.  A sample leaves
-    (its state stays in ``r``, ``v``, ``t``) when the step control asks for less than ``h``,
-    when it comes within 20 km of ``stop_alt_km`` or when ``t_end`` is near; the RK4 loop
-    then finishes it.  Started with 7 steps of 4 RK4 sub-steps each.  Returns the step count.
+    (its state stays in ``r``, ``v``, ``t``) when the step control asks for less than ``h``
+    (drag strong), when a step would take it below ``stop_alt_km`` (the step is discarded:
+    the RK4 loop then finishes it with short steps and locates the crossing) or when
+    ``t_end`` is near.  Started with 7 steps of 4 RK4 sub-steps each.  Returns the step count.
+
+    The derivative history is an (8, n, 6) array, newest first, shifted in place.
     """
     idx = np.arange(t.size)
-    hh = np.full(idx.size, h)
-    acc, a_d, alt = forces(t, r, v, idx)
-    ok = (_dt_control(r, v, a_d, h) >= h) & (alt > stop_alt_km + 20.0) & (t + 9 * h < t_end)
+    acc, aux = forces_all(t, r, v)
+    ok = (_dt_control(r, v, aux, h, _ABM_DH_KM) >= h) & (aux.alt_km > stop_alt_km)
+    ok &= t + 9 * h < t_end
     idx = idx[ok]
     if idx.size == 0:
         return 0
-    hist = [np.concatenate([v[idx], acc[idx]], axis=1)]
+    forces = forces_all.take(idx)
+    n = idx.size
+    hist = np.empty((8, n, 6))
+    hist[7, :, :3], hist[7, :, 3:] = v[idx], acc[idx]
     ti, ri, vi, ai = t[idx], r[idx], v[idx], acc[idx]
-    sub = hh[idx] / 4.0
-    for _ in range(7):
+    sub = np.full(n, h / 4.0)
+    for j in range(7):
         for _ in range(4):
-            ri, vi = _rk4_step(forces, ti, ri, vi, ai, sub, idx)
+            ri, vi = _rk4_step(forces, ti, ri, vi, ai, sub)
             ti = ti + sub
-            ai, _, _ = forces(ti, ri, vi, idx)
-        hist.insert(0, np.concatenate([vi, ai], axis=1))
+            ai, _ = forces(ti, ri, vi)
+        hist[6 - j, :, :3], hist[6 - j, :, 3:] = vi, ai
     steps = 7
     y = np.concatenate([ri, vi], axis=1)
+    ab = h * _AB8
+    am_new, am_old = h * _AM8[0], h * _AM8[1:]
+    fp = np.empty((n, 6))
+
+    def weighted(w: ArrayF, hh: ArrayF) -> ArrayF:
+        # sum_j w_j hh_j element by element (not BLAS: the same rounding whatever n is)
+        out = w[0] * hh[0]
+        for j in range(1, 8):
+            out += w[j] * hh[j]
+        return out
+
     while idx.size:
-        pred = y + h * sum(_AB8[j] * hist[j] for j in range(8))
-        fp, _, _ = forces(ti + h, pred[:, :3], pred[:, 3:], idx)
-        fp = np.concatenate([pred[:, 3:], fp], axis=1)
-        corr = y + h * (_AM8[0] * fp + sum(_AM8[j + 1] * hist[j] for j in range(8)))
-        ac, adc, altc = forces(ti + h, corr[:, :3], corr[:, 3:], idx)
+        pred = y + weighted(ab, hist)
+        fp[:, :3] = pred[:, 3:]
+        fp[:, 3:], _ = forces(ti + h, pred[:, :3], pred[:, 3:])
+        corr = y + (am_new * fp + weighted(am_old, hist))
+        ac, aux = forces(ti + h, corr[:, :3], corr[:, 3:])
         steps += 1
-        crossed = altc <= stop_alt_km
-        t_new = ti + h
-        # keep the old state where the step went below the stop altitude
-        y = np.where(crossed[:, None], y, corr)
-        ti = np.where(crossed, ti, t_new)
-        hist.insert(0, np.concatenate([corr[:, 3:], ac], axis=1))
-        hist.pop()
-        r[idx], v[idx], t[idx] = y[:, :3], y[:, 3:], ti
-        record(idx, ti, y[:, :3])
+        crossed = aux.alt_km <= stop_alt_km
         stay = (
             ~crossed
-            & (_dt_control(y[:, :3], y[:, 3:], adc, h) >= h)
-            & (altc > stop_alt_km + 20.0)
-            & (ti + h < t_end[idx])
+            & (ti + 2 * h < t_end[idx])
+            & (_dt_control(corr[:, :3], corr[:, 3:], aux, h, _ABM_DH_KM) >= h)
         )
+        adv = ~crossed  # samples whose step is kept
+        if np.all(adv):
+            y = corr
+            ti = ti + h
+            record(idx, ti, aux.lat_deg, aux.lon_deg, aux.alt_km)
+        else:
+            y = np.where(adv[:, None], corr, y)
+            ti = np.where(adv, ti + h, ti)
+            record(idx[adv], ti[adv], aux.lat_deg[adv], aux.lon_deg[adv], aux.alt_km[adv])
+        r[idx], v[idx], t[idx] = y[:, :3], y[:, 3:], ti
+        hist[1:] = hist[:-1]
+        hist[0, :, :3], hist[0, :, 3:] = corr[:, 3:], ac
         if not np.all(stay):
-            idx, y, ti = idx[stay], y[stay], ti[stay]
-            hist = [f[stay] for f in hist]
+            idx, y, ti, hist = idx[stay], y[stay], ti[stay], hist[:, stay]
+            fp = fp[stay]
+            forces = forces.take(np.flatnonzero(stay))
     return steps
 
 
@@ -299,69 +386,79 @@ def propagate_to_altitude(
     density_scale: npt.ArrayLike = 1.0,
     stop_alt_km: float = 80.0,
     max_step_s: float = 30.0,
-    max_days: float = 30.0,
+    max_days: npt.ArrayLike = 30.0,
     max_degree: int = 4,
     track_every: int = 2,
     method: str = "abm",
     abm_step_s: float = 60.0,
+    sample_index: npt.ArrayLike | None = None,
 ) -> CowellResult:
     """Integrate N state vectors (ECI, (N, 3)) from their epochs until ``stop_alt_km``.
 
     ``epoch_utc`` is datetime64 of shape (N,) (each sample its own handover epoch);
-    ``bc_m2_per_kg`` and ``density_scale`` broadcast to (N,).  See the module docstring.
+    ``bc_m2_per_kg`` and ``density_scale`` broadcast to (N,); ``sample_index`` (N,) names the
+    samples for the density provider (default 0..N-1); ``max_days`` (per sample or one value)
+    bounds each sample's flight time.  Each sample's time runs from its own
+    epoch, so its numbers do not depend on the other samples in the batch.  See the module
+    docstring for the methods.
     """
     r = np.atleast_2d(np.asarray(r_km, dtype=float)).copy()
     v = np.atleast_2d(np.asarray(v_km_s, dtype=float)).copy()
     n = r.shape[0]
     ep = np.broadcast_to(np.asarray(epoch_utc, dtype="datetime64[ns]"), (n,))
-    t_ref = ep.min()
-    t = (ep - t_ref).astype(np.int64) / 1e9
+    clock = EarthClock.at(ep)
+    t = np.zeros(n)  # seconds since each sample's own epoch
     bc = np.broadcast_to(np.asarray(bc_m2_per_kg, dtype=float), (n,)).copy()
     scale = np.broadcast_to(np.asarray(density_scale, dtype=float), (n,)).copy()
-    forces = _Forces(t_ref, bc, scale, density, max_degree)
+    sample = np.arange(n) if sample_index is None else np.asarray(sample_index).reshape(n)
+    forces = _Forces(clock, bc, scale, density, max_degree, sample)
     if method == "dop853":
-        return _dop853(r, v, t, t_ref, forces, stop_alt_km, max_days)
+        return _dop853(r, v, t, clock, forces, stop_alt_km, np.broadcast_to(max_days, (n,)))
     if method not in ("rk4", "abm"):
         raise ValueError(f"unknown method {method!r} (abm, rk4 or dop853)")
-    t_end = t + max_days * 86400.0
-    active = np.ones(n, dtype=bool)
+    t_end = t + np.broadcast_to(np.asarray(max_days, dtype=float), (n,)) * 86400.0
     reentered = np.zeros(n, dtype=bool)
     out_lat, out_lon = np.full(n, np.nan), np.full(n, np.nan)
     track: list[tuple[ArrayF, ArrayF, ArrayF, ArrayF]] = []
     all_idx = np.arange(n)
 
     def record(idx, tt, la, lo, al):
+        if idx.size == n:
+            track.append((tt, la, lo, al))
+            return
         row = [np.full(n, np.nan) for _ in range(4)]
         for k, val in enumerate((tt, la, lo, al)):
             row[k][idx] = val
         track.append(tuple(row))
 
-    def record_r(idx, tt, rr):
-        la, lo, al = geodetic_from_eci(rr, _add_seconds(t_ref, tt))
-        record(idx, tt, la, lo, al)
-
-    record_r(all_idx, t, r)
+    _, aux0 = forces(t, r, v)
+    record(all_idx, t.copy(), aux0.lat_deg, aux0.lon_deg, aux0.alt_km)
     n_steps = 0
     if method == "abm":
-        n_steps += _abm_phase(forces, t, r, v, t_end, abm_step_s, stop_alt_km, record_r)
-    acc, a_d, alt = forces(t, r, v, all_idx)
-    while np.any(active):
-        idx = np.flatnonzero(active)
-        ta, ra, va, aa, ada = t[idx], r[idx], v[idx], acc[idx], a_d[idx]
-        dt = _dt_control(ra, va, ada, max_step_s)
+        n_steps += _abm_phase(forces, t, r, v, t_end, abm_step_s, stop_alt_km, record)
+    acc, aux = forces(t, r, v)
+    idx = all_idx
+    fa = forces
+    k_rk = np.zeros(n, dtype=np.int64)  # each sample's own RK4 step count (track thinning)
+    while idx.size:
+        ta, ra, va, aa = t[idx], r[idx], v[idx], acc[idx]
+        dt = _dt_control(ra, va, aux, max_step_s)
         dt = np.maximum(np.minimum(dt, t_end[idx] - ta), 1e-3)
-        r_new, v_new = _rk4_step(forces, ta, ra, va, aa, dt, idx)
+        r_new, v_new = _rk4_step(fa, ta, ra, va, aa, dt)
         t_new = ta + dt
-        acc_new, ad_new, alt_new = forces(t_new, r_new, v_new, idx)
+        acc_new, aux = fa(t_new, r_new, v_new)
+        alt_new, la, lo_ = aux.alt_km, aux.lat_deg, aux.lon_deg
         n_steps += 1
         crossed = alt_new <= stop_alt_km
         if np.any(crossed):
             c = np.flatnonzero(crossed)
+            clk = fa.clock.take(c)
             lo, hi = np.zeros(c.size), np.ones(c.size)
             for _ in range(40):
                 mid = 0.5 * (lo + hi)
                 pos = _hermite(ra[c], va[c], r_new[c], v_new[c], dt[c], mid)
-                _, _, am = geodetic_from_eci(pos, _add_seconds(t_ref, ta[c] + mid * dt[c]))
+                tm = ta[c] + mid * dt[c]
+                _, _, am = geodetic_from_eci_gmst(pos[:, 0], pos[:, 1], pos[:, 2], clk.gmst_rad(tm))
                 below = am <= stop_alt_km
                 hi = np.where(below, mid, hi)
                 lo = np.where(below, lo, mid)
@@ -369,27 +466,41 @@ def propagate_to_altitude(
             t_new[c] = ta[c] + s * dt[c]
             r_new[c] = _hermite(ra[c], va[c], r_new[c], v_new[c], dt[c], s)
             v_new[c] = va[c] + s[:, None] * (v_new[c] - va[c])
-            alt_new[c] = stop_alt_km
+            lac, loc, _ = geodetic_from_eci_gmst(
+                r_new[c, 0], r_new[c, 1], r_new[c, 2], clk.gmst_rad(t_new[c])
+            )
+            la, lo_, alt_new = la.copy(), lo_.copy(), alt_new.copy()
+            la[c], lo_[c], alt_new[c] = lac, loc, stop_alt_km
         r[idx], v[idx], t[idx] = r_new, v_new, t_new
-        acc[idx], a_d[idx] = acc_new, ad_new
+        acc[idx] = acc_new
         timed_out = t_new >= t_end[idx]
         done = crossed | timed_out
         reentered[idx[crossed]] = True
-        if n_steps % track_every == 0 or np.any(done):
-            la, lo_, _ = geodetic_from_eci(r_new, _add_seconds(t_ref, t_new))
-            keep = done if n_steps % track_every else np.ones(idx.size, dtype=bool)
+        k_rk[idx] += 1
+        keep = done | (k_rk[idx] % track_every == 0)
+        if np.any(keep):
             record(idx[keep], t_new[keep], la[keep], lo_[keep], alt_new[keep])
             out_lat[idx[done]], out_lon[idx[done]] = la[done], lo_[done]
-        active[idx[done]] = False
-    return _result(t, t_ref, out_lat, out_lon, r, v, reentered, track, n_steps)
+        if np.any(done):
+            keep = ~done
+            idx = idx[keep]
+            fa = fa.take(np.flatnonzero(keep))
+            aux = _Aux(*(getattr(aux, f)[keep] for f in _Aux.__dataclass_fields__))
+    return _result(t, clock, out_lat, out_lon, r, v, reentered, track, n_steps)
 
 
-def _result(t, t_ref, lat, lon, r, v, reentered, track, n_steps) -> CowellResult:
+def _result(t, clock, lat, lon, r, v, reentered, track, n_steps) -> CowellResult:
     cols = [np.array(c) for c in zip(*track, strict=True)]
-    t_trk = _add_seconds(t_ref, np.nan_to_num(cols[0]))
+    # row j = each sample's j-th recorded point: valid entries moved up, in order, so the
+    # layout depends on the sample alone, not on which samples stepped together
+    valid = ~np.isnan(cols[3])
+    order = np.argsort(~valid, axis=0, kind="stable")
+    m = max(int(valid.sum(axis=0).max(initial=0)), 1)
+    cols = [np.take_along_axis(c, order, axis=0)[:m] for c in cols]
+    t_trk = clock.utc(np.nan_to_num(cols[0]).T).T
     t_trk = np.where(np.isnan(cols[0]), np.datetime64("NaT"), t_trk)
     return CowellResult(
-        _add_seconds(t_ref, t),
+        clock.utc(t),
         lat,
         lon,
         r,
@@ -400,7 +511,7 @@ def _result(t, t_ref, lat, lon, r, v, reentered, track, n_steps) -> CowellResult
     )
 
 
-def _dop853(r, v, t, t_ref, forces, stop_alt_km, max_days) -> CowellResult:
+def _dop853(r, v, t, clock, forces, stop_alt_km, max_days) -> CowellResult:
     from scipy.integrate import solve_ivp
 
     n = r.shape[0]
@@ -410,21 +521,21 @@ def _dop853(r, v, t, t_ref, forces, stop_alt_km, max_days) -> CowellResult:
     tracks = []
     n_steps = 0
     for i in range(n):
-        idx = np.array([i])
+        one = forces.take(np.array([i]))
 
-        def rhs(tt, y, idx=idx):
-            acc, _, _ = forces(np.array([tt]), y[None, :3], y[None, 3:], idx)
+        def rhs(tt, y, one=one):
+            acc, _ = one(np.array([tt]), y[None, :3], y[None, 3:])
             return np.concatenate([y[3:], acc[0]])
 
-        def event(tt, y):
-            _, _, alt = geodetic_from_eci(y[None, :3], _add_seconds(t_ref, np.array([tt])))
-            return float(alt[0]) - stop_alt_km
+        def event(tt, y, one=one):
+            theta = one.clock.gmst_rad(np.array([tt]))
+            return float(geodetic_from_eci_gmst(y[:1], y[1:2], y[2:3], theta)[2][0]) - stop_alt_km
 
         event.terminal = True
         event.direction = -1
         sol = solve_ivp(
             rhs,
-            (t[i], t[i] + max_days * 86400.0),
+            (t[i], t[i] + float(max_days[i]) * 86400.0),
             np.concatenate([r[i], v[i]]),
             method="DOP853",
             rtol=1e-10,
@@ -442,7 +553,9 @@ def _dop853(r, v, t, t_ref, forces, stop_alt_km, max_days) -> CowellResult:
             y = sol.y[:, -1]
         r[i], v[i] = y[:3], y[3:]
         tt = np.append(sol.t, t[i])
-        la, lo, al = geodetic_from_eci(np.vstack([sol.y[:3].T, y[:3]]), _add_seconds(t_ref, tt))
+        pts = np.vstack([sol.y[:3].T, y[:3]])
+        theta = one.clock.gmst0_rad[0] + one.clock.rate_rad_s[0] * tt
+        la, lo, al = geodetic_from_eci_gmst(pts[:, 0], pts[:, 1], pts[:, 2], theta)
         lat[i], lon[i] = la[-1], lo[-1]
         tracks.append((tt, la, lo, al))
     m = max(len(tr[0]) for tr in tracks)
@@ -453,4 +566,4 @@ def _dop853(r, v, t, t_ref, forces, stop_alt_km, max_days) -> CowellResult:
                 for k in range(4):
                     row[k][i] = tr[k][j]
         rows.append(tuple(row))
-    return _result(t, t_ref, lat, lon, r, v, reentered, rows, n_steps)
+    return _result(t, clock, lat, lon, r, v, reentered, rows, n_steps)

@@ -39,9 +39,9 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from deorbit.drag import DensityProvider, nodes_for, orbit_averaged_drag_rates
+from deorbit.drag import DensityProvider, averaged_drag_rates, nodes_for_each
 from deorbit.elements import EARTH_RADIUS_WGS72_KM, ElementSet
-from deorbit.gravity import MU_KM3_S2, R_EQ_KM, j2_secular_rates_rad_s
+from deorbit.gravity import MU_KM3_S2, R_EQ_KM, EarthClock, j2_secular_rates_rad_s
 
 ArrayF = npt.NDArray[np.float64]
 _DAY_S = 86400.0
@@ -187,38 +187,50 @@ class DecayResult:
 def _rates(
     t_s: ArrayF,
     y: ArrayF,
-    t_ref: np.ndarray,
+    clock: EarthClock,
     bc: ArrayF,
     scale: ArrayF,
     density: DensityProvider,
-    n_nodes: int | None,
+    k_nodes: np.ndarray,
+    sample: np.ndarray,
 ) -> ArrayF:
-    a, ex, ey, inc, raan = y[0], y[1], y[2], y[3], y[4]
+    """d/dt of the state rows (a, e cos w, e sin w, i, Omega, u_M), shape (6, N).
+
+    Samples are grouped by their node count ``k_nodes`` (N,) so that each sample's rates
+    depend on its own state only (not on which samples share the batch).
+    """
+    a, ex, ey, inc = y[0], y[1], y[2], y[3]
     e = np.hypot(ex, ey)
     argp = np.arctan2(ey, ex)
-    dr = orbit_averaged_drag_rates(
-        a,
-        e,
-        np.degrees(inc),
-        np.degrees(raan),
-        np.degrees(argp),
-        bc,
-        _add_seconds(t_ref, t_s),
-        density,
-        density_scale=scale,
-        n_nodes=n_nodes,
-    )
+    out = np.empty_like(y)
+    groups = np.unique(k_nodes)
+    for k in groups:
+        sel = slice(None) if groups.size == 1 else np.flatnonzero(k_nodes == k)
+        dr = averaged_drag_rates(
+            a[sel],
+            e[sel],
+            inc[sel],
+            y[4][sel],
+            argp[sel],
+            bc[sel],
+            scale[sel],
+            clock if groups.size == 1 else clock.take(sel),
+            t_s[sel],
+            density,
+            int(k),
+            sample[sel],
+        )
+        out[0, sel] = dr.da_dt_km_s
+        out[1, sel] = dr.dex_dt_per_s
+        out[2, sel] = dr.dey_dt_per_s
+        out[3, sel] = dr.dinc_dt_rad_s
+        out[4, sel] = dr.draan_dt_rad_s
     raan_j2, argp_j2, m_dot = j2_secular_rates_rad_s(a, e, inc)
-    return np.stack(
-        [
-            dr.da_dt_km_s,
-            dr.dex_dt_per_s - ey * argp_j2,
-            dr.dey_dt_per_s + ex * argp_j2,
-            dr.dinc_dt_rad_s,
-            raan_j2 + dr.draan_dt_rad_s,
-            m_dot + argp_j2,
-        ]
-    )
+    out[1] -= ey * argp_j2
+    out[2] += ex * argp_j2
+    out[4] += raan_j2
+    out[5] = m_dot + argp_j2
+    return out
 
 
 def propagate_decay(
@@ -234,6 +246,7 @@ def propagate_decay(
     max_da_km: float = 2.0,
     n_nodes: int | None = None,
     record_history: bool = True,
+    sample_index: npt.ArrayLike | None = None,
 ) -> DecayResult:
     """Integrate N samples' mean elements until each perigee reaches ``handover_alt_km``.
 
@@ -242,13 +255,21 @@ def propagate_decay(
     by linear interpolation inside the step, error < 0.1 % of the step), decay per revolution
     >= ``max_decay_per_rev_km`` (if given), or ``max_days`` elapsed.  See the module docstring
     for the step control.  The returned orbit holds each sample's own stop epoch.
+
+    ``n_nodes`` fixes the quadrature nodes per revolution (default: :func:`nodes_for` of each
+    sample's current a and e).  ``sample_index`` (N,) names the samples for the density
+    provider (default 0..N-1; a caller that splits a Monte Carlo run into chunks passes the
+    global indices).  Each sample's time runs from its own epoch and its steps, node count and
+    rates depend on its own state only, so splitting the samples differently gives the same
+    numbers.
     """
     n = orbit.n_samples
     bc = np.broadcast_to(np.asarray(bc_m2_per_kg, dtype=float), (n,)).copy()
     scale = np.broadcast_to(np.asarray(density_scale, dtype=float), (n,)).copy()
-    t_ref = orbit.epoch_utc.min()
-    t = (orbit.epoch_utc - t_ref).astype(np.int64) / 1e9
-    t_end = t + max_days * _DAY_S
+    sample = np.arange(n) if sample_index is None else np.asarray(sample_index).reshape(n)
+    clock = EarthClock.at(orbit.epoch_utc)
+    t = np.zeros(n)  # seconds since each sample's own epoch
+    t_end = np.full(n, max_days * _DAY_S)
     argp = np.radians(orbit.argp_deg)
     y = np.stack(
         [
@@ -280,50 +301,63 @@ def propagate_decay(
     handed[already] = True
     active[already] = False
     record()
-    while np.any(active):
-        idx = np.flatnonzero(active)
+    idx = np.flatnonzero(active)
+    clk = clock.take(idx)
+    while idx.size:
         ya, ta = y[:, idx], t[idx]
-        bca, sca = bc[idx], scale[idx]
-        k_nodes = n_nodes or nodes_for(ya[0], np.hypot(ya[1], ya[2]))
-        n_points += 4 * idx.size * k_nodes
+        bca, sca, sma = bc[idx], scale[idx], sample[idx]
+        if n_nodes:
+            k_nodes = np.full(idx.size, n_nodes)
+        else:
+            k_nodes = nodes_for_each(ya[0], np.hypot(ya[1], ya[2]))
+        n_points += 4 * int(k_nodes.sum())
 
-        def f(tt: ArrayF, yy: ArrayF, bca=bca, sca=sca, k_nodes=k_nodes) -> ArrayF:
-            return _rates(tt, yy, t_ref, bca, sca, density, k_nodes)
+        def f(tt: ArrayF, yy: ArrayF, bca=bca, sca=sca, sma=sma, k=k_nodes, c=clk) -> ArrayF:
+            return _rates(tt, yy, c, bca, sca, density, k, sma)
 
         k1 = f(ta, ya)
-        period = 2.0 * np.pi * np.sqrt(ya[0] ** 3 / MU_KM3_S2)
         stop_now = np.zeros(idx.size, dtype=bool)
         if max_decay_per_rev_km is not None:
+            period = 2.0 * np.pi * np.sqrt(ya[0] ** 3 / MU_KM3_S2)
             stop_now = np.abs(k1[0]) * period >= max_decay_per_rev_km
         de_abs = ya[0] * np.hypot(k1[1], k1[2])
         dt = np.minimum(max_step_days * _DAY_S, max_da_km / np.maximum(np.abs(k1[0]), 1e-30))
         dt = np.minimum(dt, max_da_km / np.maximum(de_abs, 1e-30))
         dt = np.minimum(dt, np.maximum(t_end[idx] - ta, 0.0))
-        k2 = f(ta + dt / 2, ya + k1 * dt / 2)
-        k3 = f(ta + dt / 2, ya + k2 * dt / 2)
+        half = 0.5 * dt
+        k2 = f(ta + half, ya + k1 * half)
+        k3 = f(ta + half, ya + k2 * half)
         k4 = f(ta + dt, ya + k3 * dt)
-        y_new = ya + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        y_new = ya + dt / 6.0 * (k1 + 2.0 * (k2 + k3) + k4)
         t_new = ta + dt
         rp_old, rp_new = perigee(ya), perigee(y_new)
         crossed = (rp_new <= handover_alt_km) & ~stop_now
-        frac = np.ones(idx.size)
-        frac[crossed] = np.clip(
-            (rp_old[crossed] - handover_alt_km) / (rp_old[crossed] - rp_new[crossed]), 0.0, 1.0
-        )
-        y_new = np.where(stop_now, ya, ya + frac * (y_new - ya))
-        t_new = np.where(stop_now, ta, ta + frac * (t_new - ta))
+        if np.any(crossed) or np.any(stop_now):
+            frac = np.ones(idx.size)
+            frac[crossed] = np.clip(
+                (rp_old[crossed] - handover_alt_km) / (rp_old[crossed] - rp_new[crossed]),
+                0.0,
+                1.0,
+            )
+            frac[stop_now] = 0.0
+            y_new = ya + frac * (y_new - ya)
+            t_new = ta + frac * dt
         y[:, idx] = y_new
         t[idx] = t_new
         done_ho = crossed | stop_now
         done = done_ho | (t_new >= t_end[idx])
-        handed[idx[done_ho]] = True
-        active[idx[done]] = False
         n_steps += 1
         record()
+        if np.any(done):
+            handed[idx[done_ho]] = True
+            active[idx[done]] = False
+            keep = ~done
+            idx = idx[keep]
+            clk = clk.take(keep)
 
     e = np.hypot(y[1], y[2])
     final = MeanOrbit(
-        _add_seconds(t_ref, t),
+        clock.utc(t),
         y[0].copy(),
         e,
         np.degrees(y[3]),
@@ -333,7 +367,10 @@ def propagate_decay(
     )
     if hist:
         cols = [np.array(c) for c in zip(*hist, strict=True)]
-        history = DecayHistory(_add_seconds(t_ref, cols[0]), cols[1], cols[2], cols[3])
+        t_hist = (clock.origin_ns[None, :] + np.rint(cols[0] * 1e9).astype(np.int64)).view(
+            "datetime64[ns]"
+        )
+        history = DecayHistory(t_hist, cols[1], cols[2], cols[3])
     else:
         empty = np.empty((0, n))
         history = DecayHistory(empty.astype("datetime64[ns]"), empty, empty, empty)

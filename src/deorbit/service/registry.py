@@ -1,0 +1,277 @@
+"""The registry of job kinds: what ``POST /api/jobs/{kind}`` and ``GET /api/{kind}`` can run.
+
+A *kind* is one function plus the model of its parameters.  Adding an analysis to the service
+(footprint, casualty risk, reboost or deorbit plans, the catalogue watch) is one call::
+
+    register(JobKind(
+        name="footprint",
+        params=FootprintParams,          # a pydantic model: validation, limits, OpenAPI schema
+        run=run_footprint,               # (params, progress) -> dict | JobResult
+        summary="Where can it fall: re-entry footprint of a prediction",
+    ))
+
+and the app then serves ``POST /api/jobs/footprint`` (JSON body), ``GET /api/footprint?...``
+(query string, same model) and lists the kind in ``GET /api/jobs/kinds``, which the dashboard
+reads to decide what it can offer (it says "not computed yet" for kinds that are absent).
+
+Rules for a kind
+    * ``run`` and ``params`` are module-level (they are pickled by reference into a worker
+      process when ``isolation="process"``).
+    * Parameters never name files: an object is a name or catalogue number (use
+      :data:`ObjectField`; ``prepare`` turns it into digits with
+      :func:`deorbit.service.objects.to_catalogue_number`).
+    * ``prepare`` (optional) runs at submission, in the server: it normalises the parameters
+      and raises :class:`~deorbit.errors.InputError` / ``UnknownObjectError`` so a bad request
+      gets its 400/404 at once instead of becoming a failed job.  Identical prepared parameters
+      share one job (the answer of a finished one is reused while it is kept).
+    * ``run`` reports progress with ``progress(fraction_or_None, message)``; in a thread that
+      call raises :class:`JobCancelled` once the job is cancelled, so long loops should call it.
+      Return the CLI's JSON as the result, anything only the browser needs in ``extras``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from deorbit.errors import InputError
+
+__all__ = [
+    "MAX_SAMPLES",
+    "REGISTRY",
+    "ExposureParams",
+    "JobCancelled",
+    "JobKind",
+    "JobResult",
+    "ObjectField",
+    "PredictParams",
+    "Progress",
+    "get_kind",
+    "register",
+]
+
+#: Most Monte Carlo samples one service request may ask for (the CLI allows 100,000).
+MAX_SAMPLES = 5000
+#: Most ground-track points one exposure request may propagate (366 days at 30 s).
+MAX_TRACK_POINTS = 1_100_000
+
+ObjectField = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="An object name (ISS, TIANHE) or NORAD catalogue number; never a path.",
+        examples=["ISS", "25544"],
+    ),
+]
+
+
+class JobCancelled(Exception):
+    """Raised by ``progress`` inside a thread job once the job has been cancelled."""
+
+
+class Progress(Protocol):
+    """How a job reports progress: a fraction in [0, 1] (or None: unknown) and a message."""
+
+    def __call__(self, fraction: float | None, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job returns: the CLI-schema ``result`` and browser-only ``extras``."""
+
+    result: dict[str, Any]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job (see the module docstring)."""
+
+    name: str
+    params: type[BaseModel]
+    run: Callable[[Any, Progress], dict[str, Any] | JobResult]
+    summary: str
+    #: "process": a worker process per job (true cancellation, no GIL contention with the
+    #: server); "thread": in the server process (fast jobs, shared caches).
+    isolation: Literal["process", "thread"] = "process"
+    prepare: Callable[[Any], Any] | None = None
+    #: A job still running after this long is stopped and marked failed.
+    timeout_s: float = 1800.0
+
+
+REGISTRY: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> JobKind:
+    """Add ``kind`` to the default registry (replacing one of the same name)."""
+    if not kind.name.replace("-", "").isalnum():
+        raise ValueError(f"job kind names are letters, digits and '-': {kind.name!r}")
+    REGISTRY[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str, registry: dict[str, JobKind] | None = None) -> JobKind:
+    """The kind called ``name`` or a KeyError."""
+    return (REGISTRY if registry is None else registry)[name]
+
+
+# -- exposure --------------------------------------------------------------------------------
+class ExposureParams(BaseModel):
+    """Parameters of ``deorbit exposure`` that the service accepts (same names, same limits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: ObjectField = "ISS"
+    start: str | None = Field(
+        None,
+        max_length=40,
+        description="Window start: ISO 8601 UTC, 'epoch' (default) or 'now' (floored to the minute).",
+    )
+    days: float = Field(30.0, gt=0, le=366, description="Window length in days.")
+    step: float = Field(30.0, ge=1, le=3600, description="Ground-track step in seconds.")
+
+
+def check_exposure(params: ExposureParams) -> ExposureParams:
+    """Normalise OBJECT to digits and bound the work one request may ask for."""
+    from deorbit.service.objects import to_catalogue_number
+
+    points = params.days * 86400.0 / params.step
+    if points > MAX_TRACK_POINTS:
+        raise InputError(
+            f"days/step asks for {points:,.0f} track points; the service computes at most "
+            f"{MAX_TRACK_POINTS:,} (raise step, or use the CLI)",
+            field="step",
+        )
+    return params.model_copy(update={"object": str(to_catalogue_number(params.object))})
+
+
+def window_start(text: str | None) -> datetime | str | None:
+    """The window start run_exposure gets: None/'epoch' as is, 'now' floored to the minute
+    (so requests within a minute share one cached answer), otherwise the parsed time."""
+    from deorbit.jobs import parse_time
+
+    if text is None or text.strip().lower() in ("", "epoch"):
+        return None
+    if text.strip().lower() == "now":
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    return parse_time(text, "start")
+
+
+def run_exposure_job(params: ExposureParams, progress: Progress) -> JobResult:
+    """The exposure job (through the service's cache: identical windows are computed once)."""
+    from deorbit.service.exposure import EXPOSURE_CACHE
+
+    progress(0.1, "computing exposure")
+    entry = EXPOSURE_CACHE.get(params)
+    progress(1.0, "done")
+    return JobResult(result=entry.result, extras={"track": entry.track})
+
+
+# -- predict ---------------------------------------------------------------------------------
+class PredictParams(BaseModel):
+    """Parameters of ``deorbit predict`` that the service accepts (CLI names, underscores)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: ObjectField = "ISS"
+    samples: int = Field(
+        200, ge=1, le=MAX_SAMPLES, description=f"Monte Carlo samples (1..{MAX_SAMPLES})."
+    )
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="Random seed (same seed, same answer).")
+    as_of: str | None = Field(None, max_length=40, description="Predict as of (ISO 8601 UTC).")
+    space_weather: Literal["asof", "observed"] = "asof"
+    f107: float | None = Field(None, ge=30, le=500)
+    ap: float | None = Field(None, ge=0, le=400)
+    bc_m2_per_kg: float | None = Field(None, ge=1e-5, le=1.0)
+    mass_kg: float | None = Field(None, ge=1e-3, le=1e7)
+    area_m2: float | None = Field(None, ge=1e-5, le=1e5)
+    cd: float | None = Field(None, ge=0.5, le=5.0)
+    density_model: Literal["msis21", "msis00"] = "msis21"
+    stop_alt_km: float = Field(80.0, ge=10, le=150)
+    no_reboost: bool = False
+
+
+def predict_options(params: PredictParams):
+    """The :class:`deorbit.predict.PredictOptions` of these parameters (checked)."""
+    from deorbit.jobs import parse_time
+    from deorbit.predict import PredictOptions
+
+    for name in ("f107", "ap", "bc_m2_per_kg", "mass_kg", "area_m2", "cd"):
+        value = getattr(params, name)
+        if value is not None and not math.isfinite(value):
+            raise InputError(f"{name} must be a finite number", field=name)
+    options = PredictOptions(
+        as_of_utc=parse_time(params.as_of, "as_of") if params.as_of else None,
+        samples=params.samples,
+        seed=params.seed,
+        space_weather=params.space_weather,
+        f107_sfu=params.f107,
+        ap=params.ap,
+        bc_m2_per_kg=params.bc_m2_per_kg,
+        mass_kg=params.mass_kg,
+        area_m2=params.area_m2,
+        cd=params.cd,
+        density_model=params.density_model,
+        stop_alt_km=params.stop_alt_km,
+        no_reboost=params.no_reboost,
+    )
+    options.check()
+    return options
+
+
+def check_predict(params: PredictParams) -> PredictParams:
+    """Normalise OBJECT to digits, check the options, and check the object is known."""
+    from deorbit.jobs import resolve
+    from deorbit.service.objects import to_catalogue_number
+
+    number = str(to_catalogue_number(params.object))
+    predict_options(params)
+    resolve(number)  # UnknownObjectError (404) now rather than a failed job later
+    return params.model_copy(update={"object": number})
+
+
+def run_predict_job(params: PredictParams, progress: Progress) -> JobResult:
+    """The predict job: the CLI's JSON as the result, the decay curve as an extra."""
+    from deorbit.jobs import resolve
+    from deorbit.predict import prediction_json, run_prediction
+    from deorbit.service.views import decay_curve
+
+    progress(0.02, "resolving the object")
+    options = predict_options(params)
+    obj = resolve(params.object)
+    progress(0.05, f"propagating {params.samples} samples")
+    prediction = run_prediction(obj, options)
+    progress(0.95, "summarising")
+    return JobResult(
+        result=prediction_json(prediction), extras={"decay_curve": decay_curve(prediction)}
+    )
+
+
+register(
+    JobKind(
+        name="exposure",
+        params=ExposureParams,
+        run=run_exposure_job,
+        summary="Share of time over each country and the ocean, and the people under the track",
+        isolation="thread",
+        prepare=check_exposure,
+        timeout_s=300.0,
+    )
+)
+register(
+    JobKind(
+        name="predict",
+        params=PredictParams,
+        run=run_predict_job,
+        summary="When will it come down? A Monte Carlo re-entry window",
+        isolation="process",
+        prepare=check_predict,
+        timeout_s=1800.0,
+    )
+)
