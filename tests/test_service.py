@@ -395,18 +395,6 @@ def test_default_registry_has_the_shipped_kinds():
     assert EXPOSURE_CACHE.stats()["entries"] == 0
 
 
-def _predict_pipeline_ready() -> bool:
-    try:
-        from deorbit.density import build_density  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not _predict_pipeline_ready(),
-    reason="the predict pipeline is not finished yet (deorbit.density.build_density missing)",
-)
 def test_predict_job_end_to_end(client):
     """A real (small) Monte Carlo prediction through the API, in a worker process."""
     r = client.post("/api/jobs/predict", json={"object": "ISS", "samples": 4, "seed": 3})
