@@ -410,3 +410,32 @@ def test_predict_job_end_to_end(client):
     assert curve["nominal"]["t_unix_s"] and curve["observed"]["t_unix_s"]
     if result["reentry"]["median_utc"] is not None:
         assert curve["window"]["median_unix_s"] is not None
+
+
+def test_risk_job_long_run(client):
+    """The risk kind is registered and answers with the CLI's schema."""
+    r = client.post(
+        "/api/jobs/risk",
+        json={"object": "ISS", "mode": "long-run", "samples": 500, "casualty_area_m2": 40},
+    )
+    assert r.status_code == 202, r.text
+    doc = _wait(client, r.json()["id"], timeout_s=600)
+    assert doc["status"] == "succeeded", doc["error"]
+    result = doc["result"]
+    assert result["casualty_area_m2"] > 0
+    assert result["land_probability"] + result["ocean_probability"] == pytest.approx(1.0)
+    assert {"adm0_a3", "name", "probability", "casualty_expectation"} <= set(result["countries"][0])
+
+
+def test_risk_job_rejects_bad_windows(client):
+    r = client.post(
+        "/api/jobs/risk",
+        json={
+            "object": "ISS",
+            "mode": "window",
+            "window_start": "2026-01-02T00:00Z",
+            "window_end": "2026-01-01T00:00Z",
+        },
+    )
+    assert r.status_code == 400
+    assert "before it starts" in r.json()["detail"]

@@ -317,3 +317,81 @@ def test_bulk_insert_is_fast(store):
     assert seconds < 2.5, f"{50_000 / seconds:,.0f} sets/s"
     assert store.stats() == StoreStats(objects=5000, element_sets=50_000, queries=0)
     assert len(store.history(10007)) == 10
+
+
+# -- schema v2: migration and predictions --------------------------------------------------------
+def test_v1_store_is_migrated_in_place(tmp_path):
+    from deorbit.store import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite"
+    raw = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        raw.execute(statement)
+    raw.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    with ElementStore(path) as opened:
+        assert opened.schema_version == SCHEMA_VERSION == 2
+        opened.add(HISTORY[:3], source="s", fetched_utc=FETCHED)
+        assert opened.predictions(25544) == []
+    with ElementStore(path) as again:
+        assert again.history(25544) == HISTORY[:3]
+
+
+def test_predictions_round_trip_with_their_inputs(store):
+    from deorbit.store import PredictionRecord
+
+    t = FETCHED
+    rec = PredictionRecord(
+        norad_id=44238, as_of_utc=t, element_epoch_utc=t - timedelta(hours=5),
+        bc_m2_per_kg=0.031, bc_method="decay", space_weather_mode="asof",
+        space_weather_version="msis21", seed=123456789, samples=200, engine="screen",
+        code_version="0.1.0", median_utc=t + timedelta(days=20), p05_utc=None,
+        p95_utc=t + timedelta(days=25), result_json='{"x": 1}', created_utc=t,
+    )  # fmt: skip
+    assert store.add_predictions([rec, replace(rec, as_of_utc=t + timedelta(days=1))]) == 2
+    back = store.predictions(44238)
+    assert back == [rec, replace(rec, as_of_utc=t + timedelta(days=1))]
+    assert store.predictions(44238, as_of_utc=t) == [rec]
+    assert store.predictions(1) == []
+
+
+def test_add_columns_matches_add_and_is_one_transaction(tmp_path):
+    from deorbit.catalogue.ingest import rows_from_element_sets
+
+    with ElementStore(tmp_path / "a.sqlite") as a, ElementStore(tmp_path / "b.sqlite") as b:
+        assert a.add(HISTORY, source="s", fetched_utc=FETCHED) == AddCounts(500, 0)
+        cols = rows_from_element_sets(HISTORY)
+        seen = []
+        counts = b.add_columns(
+            cols, source="s", fetched_utc=FETCHED, chunk_rows=128,
+            progress=lambda done, total: seen.append((done, total)),
+        )  # fmt: skip
+        assert counts == AddCounts(500, 0)
+        assert seen == [(128, 500), (256, 500), (384, 500), (500, 500)]
+        assert a.element_rows() == b.element_rows()
+        assert b.history(25544) == HISTORY and b.names([25544]) == a.names([25544])
+        assert b.add_columns(cols, source="t", fetched_utc=FETCHED) == AddCounts(0, 500)
+
+        def boom(done, total):
+            raise RuntimeError("killed")
+
+        other_cols = [list(c) for c in cols]
+        other_cols[0] = [99999] * 500
+        with pytest.raises(RuntimeError):
+            b.add_columns(
+                other_cols, source="u", fetched_utc=FETCHED, chunk_rows=100, progress=boom
+            )
+        assert b.history(99999) == [] and b.integrity_check() == "ok"
+
+
+def test_catalogue_rows_respect_as_of(store):
+    store.add(HISTORY, source="s", fetched_utc=FETCHED)
+    cut = HISTORY[300].epoch_utc
+    latest, earlier = store.catalogue_rows(cut, lookback_days=10)
+    assert len(latest) == 1 and latest[0][0] == 25544 and latest[0][3] == utc_to_us(cut)
+    assert latest[0][1] == "ISS (ZARYA)"
+    ((nid, epoch_us, n),) = earlier
+    assert nid == 25544 and 1 <= (utc_to_us(cut) - epoch_us) / 86_400e6 <= 10
+    assert store.catalogue_rows(HISTORY[0].epoch_utc - timedelta(days=1)) == ([], [])

@@ -511,6 +511,105 @@ def report(
     _out.print(f"Report written to {path}")
 
 
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="TLE, OMM (KVN/XML) or GP (JSON/CSV) files.")],
+    db: DbOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first bad record instead of skipping it.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bulk-load element sets into the element-history store (new / duplicate / rejected)."""
+    from deorbit.catalogue.ingest import ingest_files
+    from deorbit.store import ElementStore
+
+    with ElementStore(db) as store:
+        report_ = ingest_files(files, store, lenient=not strict)
+        path = str(store.path)
+    if as_json:
+        _print_json(
+            {
+                "store": path,
+                "new": report_.new,
+                "duplicate": report_.duplicate,
+                "rejected": [
+                    {"file": str(f), "line": ln, "message": m} for f, ln, m in report_.rejected
+                ],
+            }
+        )
+        return
+    _out.print(f"{report_.describe()}\n[dim]store: {path}[/dim]")
+
+
+@app.command()
+def watch(
+    db: DbOpt = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Replay as of this time (ISO 8601 UTC).")
+    ] = None,
+    days: Annotated[float, typer.Option(help="Horizon in days.")] = 30.0,
+    workers: Annotated[int, typer.Option(help="Local Dask workers (0: in-process).")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="An existing Dask scheduler, tcp://HOST:PORT.")
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples per candidate.")] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+) -> None:
+    """Screen the stored catalogue and rank what comes down next (Dask for scale-out)."""
+    from deorbit.catalogue.watch import rich_progress
+    from deorbit.catalogue.watch import watch as run_watch
+    from deorbit.jobs import parse_time
+    from deorbit.store import ElementStore
+
+    if days <= 0 or not 1 <= samples <= 100_000 or workers < 0:
+        raise InputError("--days must be > 0, --samples 1..100000, --workers >= 0")
+    as_of_utc = parse_time(as_of, "--as-of") if as_of else None
+    with ElementStore(db) as store:
+        if as_json or as_csv:
+            result = run_watch(
+                store, as_of_utc=as_of_utc, days=days, workers=workers,
+                scheduler=scheduler, samples=samples, seed=seed,
+            )  # fmt: skip
+        else:
+            with rich_progress() as progress:
+                result = run_watch(
+                    store, as_of_utc=as_of_utc, days=days, workers=workers,
+                    scheduler=scheduler, samples=samples, seed=seed, progress=progress,
+                )  # fmt: skip
+    if as_json:
+        sys.stdout.write(result.dumps() + "\n")
+        return
+    if as_csv:
+        sys.stdout.write(result.to_csv())
+        return
+    data = result.to_json()
+    table = Table(
+        title=f"Upcoming re-entries within {days:g} days of {data['as_of_utc']} "
+        f"({data['screened']} screened, {data['candidates']} predicted)"
+    )
+    for col in ("#", "Name", "NORAD", "Median", "5%", "95%", "Incl.", "Elements age"):
+        table.add_column(col)
+    for o in data["objects"]:
+        r = o["reentry"]
+        table.add_row(
+            str(o.get("rank", "")),
+            o["name"],
+            str(o["norad_id"]),
+            r["median_utc"] or "-",
+            r["p05_utc"] or "-",
+            r["p95_utc"] or "-",
+            f"{o.get('inclination_deg', float('nan')):.1f}",
+            f"{o.get('element_age_days', float('nan')):.1f} d",
+        )
+    _out.print(table)
+    flagged = ", ".join(f"{k}: {v}" for k, v in data["flagged"].items() if v)
+    if flagged:
+        _out.print(f"Flagged, not predicted: {flagged}")
+
+
 @app.command("update-space-weather")
 def update_space_weather(
     url: Annotated[str | None, typer.Option(help="Where to download SW-All.csv from.")] = None,

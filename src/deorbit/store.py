@@ -20,6 +20,12 @@ sets each), so the layout is chosen for that:
 ``queries`` / ``query_objects``
     what a CelesTrak query (by its :attr:`~deorbit.celestrak.GPQuery.key`) last returned, and
     when -- so an offline run can say "as of <time>".
+``predictions`` (schema v2)
+    one row per re-entry prediction made by the catalogue watch (:mod:`deorbit.catalogue`),
+    with every input it used -- as-of time, epoch of the element set it started from, ballistic
+    coefficient and how it was obtained, space-weather mode and version, seed, sample count,
+    engine and code version -- so a stored answer can be reproduced or audited later, and the
+    full JSON answer.  Indexed by (``norad_id``, ``as_of_utc_us``).
 
 Times are stored as integer **microseconds since 1970-01-01T00:00:00Z** (columns ending in
 ``_utc_us``): exact for Python datetimes, compact, and ordered.  The schema version is kept in
@@ -36,10 +42,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import TracebackType
@@ -51,8 +58,10 @@ __all__ = [
     "APPLICATION_ID",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "ROW_COLUMNS",
     "AddCounts",
     "ElementStore",
+    "PredictionRecord",
     "StoreError",
     "StoreStats",
     "default_store_path",
@@ -115,6 +124,28 @@ MIGRATIONS: list[tuple[str, ...]] = [
         ) WITHOUT ROWID""",
         "CREATE INDEX query_objects_by_norad ON query_objects (norad_id)",
     ),
+    (  # v2: the catalogue watch's predictions, each with the inputs it used
+        """CREATE TABLE predictions (
+            prediction_id          INTEGER PRIMARY KEY,
+            norad_id               INTEGER NOT NULL,
+            as_of_utc_us           INTEGER NOT NULL,
+            element_epoch_utc_us   INTEGER NOT NULL,
+            bc_m2_per_kg           REAL    NOT NULL,
+            bc_method              TEXT    NOT NULL,
+            space_weather_mode     TEXT    NOT NULL,
+            space_weather_version  TEXT    NOT NULL,
+            seed                   INTEGER NOT NULL,
+            samples                INTEGER NOT NULL,
+            engine                 TEXT    NOT NULL,
+            code_version           TEXT    NOT NULL,
+            median_utc_us          INTEGER,
+            p05_utc_us             INTEGER,
+            p95_utc_us             INTEGER,
+            created_utc_us         INTEGER NOT NULL,
+            result_json            TEXT    NOT NULL
+        )""",
+        "CREATE INDEX predictions_by_object ON predictions (norad_id, as_of_utc_us)",
+    ),
 ]
 #: The schema version this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -162,6 +193,36 @@ _UPSERT_OBJECT = """
 """
 
 
+#: Columns of one stored set as :meth:`ElementStore.add_columns` takes them: the
+#: ``element_sets`` columns in table order, without ``ingest_id`` (the store adds it).
+ROW_COLUMNS: tuple[str, ...] = (
+    "norad_id",
+    "epoch_utc_us",
+    "name",
+    "intl_designator",
+    "mean_motion_rev_per_day",
+    "eccentricity",
+    "inclination_deg",
+    "raan_deg",
+    "arg_perigee_deg",
+    "mean_anomaly_deg",
+    "bstar_per_earth_radii",
+    "mean_motion_dot_rev_per_day2",
+    "mean_motion_ddot_rev_per_day3",
+    "classification",
+    "element_set_no",
+    "rev_at_epoch",
+    "ephemeris_type",
+    "line",
+)
+_INSERT_PREDICTION = """
+    INSERT INTO predictions (norad_id, as_of_utc_us, element_epoch_utc_us, bc_m2_per_kg,
+        bc_method, space_weather_mode, space_weather_version, seed, samples, engine,
+        code_version, median_utc_us, p05_utc_us, p95_utc_us, created_utc_us, result_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
 class StoreError(InputError):
     """The element store cannot be used: corrupt, foreign, too new, locked or unwritable."""
 
@@ -185,6 +246,33 @@ class StoreStats:
     objects: int
     element_sets: int
     queries: int
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionRecord:
+    """One stored re-entry prediction and the inputs that produced it (``predictions`` table).
+
+    Re-running the same engine and code version with these inputs on the same element history
+    reproduces the answer: ``seed`` is the per-object seed actually used (already derived from
+    the run's seed and the catalogue number).  ``result_json`` is the full JSON answer.
+    """
+
+    norad_id: int
+    as_of_utc: datetime
+    element_epoch_utc: datetime
+    bc_m2_per_kg: float
+    bc_method: str
+    space_weather_mode: str
+    space_weather_version: str
+    seed: int
+    samples: int
+    engine: str
+    code_version: str
+    median_utc: datetime | None
+    p05_utc: datetime | None
+    p95_utc: datetime | None
+    result_json: str
+    created_utc: datetime | None = None
 
 
 def default_store_path() -> Path:
@@ -352,7 +440,185 @@ class ElementStore:
             [(key, int(n)) for n in norad_ids],
         )
 
+    def add_columns(
+        self,
+        columns: Sequence[Sequence[object]],
+        *,
+        source: str,
+        fetched_utc: datetime,
+        chunk_rows: int = 100_000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AddCounts:
+        """The bulk path of :meth:`add`: sets given column-wise, in ONE transaction.
+
+        ``columns`` holds one sequence per name in :data:`ROW_COLUMNS` (equal lengths; epochs
+        as integer microseconds since 1970 UTC), ideally sorted by (norad_id, epoch) so the
+        B-tree is appended to.  No :class:`ElementSet` is built: this is what lets
+        :func:`deorbit.catalogue.ingest.ingest_files` store >100,000 sets/s.  The caller
+        vouches that the values are valid (the columnar TLE reader validates them exactly as
+        :func:`deorbit.elements.validate` does).  Duplicates follow :meth:`add`: the stored set
+        (or the first in the batch) is kept.
+
+        Rows go to SQLite in chunks of ``chunk_rows``; ``progress(rows_done, rows_total)`` is
+        called after each chunk, *inside* the transaction: a process killed between two chunks
+        leaves no trace in the file (the WAL frames of an uncommitted transaction are ignored
+        on the next open).
+        """
+        if len(columns) != len(ROW_COLUMNS):
+            raise ValueError(f"expected {len(ROW_COLUMNS)} columns, got {len(columns)}")
+        total = len(columns[0])
+        if any(len(c) != total for c in columns):
+            raise ValueError("columns have different lengths")
+        if total == 0:
+            return AddCounts(0, 0)
+        fetched_us = utc_to_us(fetched_utc)
+        with self._guard(), self._transaction():
+            conn = self._conn
+            ingest_id = conn.execute(
+                "INSERT INTO ingests (source, fetched_utc_us, ingested_utc_us) VALUES (?, ?, ?)",
+                (source, fetched_us, utc_to_us(datetime.now(UTC))),
+            ).lastrowid
+            new = 0
+            for start in range(0, total, chunk_rows):
+                stop = min(start + chunk_rows, total)
+                rows = zip(
+                    *(c[start:stop] for c in columns), repeat(ingest_id, stop - start), strict=True
+                )
+                new += conn.executemany(_INSERT_SET, rows).rowcount
+                if progress is not None:
+                    progress(stop, total)
+            if new == 0:
+                conn.execute("DELETE FROM ingests WHERE ingest_id = ?", (ingest_id,))
+            norad, epoch, name, intl = columns[0], columns[1], columns[2], columns[3]
+            newest: dict[int, tuple[str, str, int]] = {}
+            for n, e, nm, it in zip(norad, epoch, name, intl, strict=True):
+                seen = newest.get(n)
+                if seen is None or e >= seen[2]:
+                    newest[n] = (nm, it, e)
+            conn.executemany(_UPSERT_OBJECT, [(n, v[0], v[1], v[2]) for n, v in newest.items()])
+        return AddCounts(new=new, duplicate=total - new)
+
+    def add_predictions(self, records: Iterable[PredictionRecord]) -> int:
+        """Store predictions in one transaction; returns how many were written."""
+        now_us = utc_to_us(datetime.now(UTC))
+
+        def opt(t: datetime | None) -> int | None:
+            return None if t is None else utc_to_us(t)
+
+        rows = [
+            (
+                r.norad_id,
+                utc_to_us(r.as_of_utc),
+                utc_to_us(r.element_epoch_utc),
+                float(r.bc_m2_per_kg),
+                r.bc_method,
+                r.space_weather_mode,
+                r.space_weather_version,
+                int(r.seed),
+                int(r.samples),
+                r.engine,
+                r.code_version,
+                opt(r.median_utc),
+                opt(r.p05_utc),
+                opt(r.p95_utc),
+                now_us if r.created_utc is None else utc_to_us(r.created_utc),
+                r.result_json,
+            )
+            for r in records
+        ]
+        with self._guard(), self._transaction():
+            self._conn.executemany(_INSERT_PREDICTION, rows)
+        return len(rows)
+
+    def predictions(
+        self, norad_id: int, as_of_utc: datetime | None = None
+    ) -> list[PredictionRecord]:
+        """Stored predictions of ``norad_id`` (oldest as-of first), optionally one as-of only."""
+        sql = (
+            "SELECT norad_id, as_of_utc_us, element_epoch_utc_us, bc_m2_per_kg, bc_method, "
+            "space_weather_mode, space_weather_version, seed, samples, engine, code_version, "
+            "median_utc_us, p05_utc_us, p95_utc_us, result_json, created_utc_us "
+            "FROM predictions WHERE norad_id = ?"
+        )
+        params: tuple[int, ...] = (norad_id,)
+        if as_of_utc is not None:
+            sql += " AND as_of_utc_us = ?"
+            params += (utc_to_us(as_of_utc),)
+        with self._guard():
+            rows = self._conn.execute(
+                sql + " ORDER BY as_of_utc_us, prediction_id", params
+            ).fetchall()
+
+        def opt(us: int | None) -> datetime | None:
+            return None if us is None else us_to_utc(us)
+
+        return [
+            PredictionRecord(
+                r[0], us_to_utc(r[1]), us_to_utc(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
+                r[9], r[10], opt(r[11]), opt(r[12]), opt(r[13]), r[14], us_to_utc(r[15]),
+            )
+            for r in rows
+        ]  # fmt: skip
+
     # -- reading -------------------------------------------------------------------------------
+    def catalogue_rows(
+        self, as_of_utc: datetime | None = None, *, lookback_days: float = 10.0
+    ) -> tuple[list[tuple], list[tuple]]:
+        """Column data for screening the whole catalogue as it was known at ``as_of_utc``.
+
+        Returns ``(latest, earlier)``.  ``latest`` has one row per object, its newest set
+        with epoch <= ``as_of_utc`` (all epochs when None): ``(norad_id, name,
+        intl_designator, epoch_utc_us, mean_motion_rev_per_day, eccentricity,
+        inclination_deg, bstar_per_earth_radii, mean_motion_dot_rev_per_day2)``.
+        ``earlier`` has, per object with one, the newest set at least one day older than its
+        latest and at most ``lookback_days`` older: ``(norad_id, epoch_utc_us,
+        mean_motion_rev_per_day)`` -- two points of the mean-motion history, from which the
+        screen measures the decay rate.  Both sorted by catalogue number; two range scans of
+        the primary key per object, ~5 us per object.
+        """
+        until = utc_to_us(as_of_utc) if as_of_utc is not None else 2**62
+        day_us = 86_400_000_000
+        with self._guard():
+            conn = self._conn
+            latest = conn.execute(
+                """SELECT e.norad_id, COALESCE(NULLIF(o.name, ''), e.name), e.intl_designator,
+                          e.epoch_utc_us, e.mean_motion_rev_per_day, e.eccentricity,
+                          e.inclination_deg, e.bstar_per_earth_radii,
+                          e.mean_motion_dot_rev_per_day2
+                   FROM (SELECT norad_id, MAX(epoch_utc_us) AS t FROM element_sets
+                         WHERE epoch_utc_us <= ? GROUP BY norad_id) m
+                   JOIN element_sets e ON e.norad_id = m.norad_id AND e.epoch_utc_us = m.t
+                   LEFT JOIN objects o ON o.norad_id = e.norad_id
+                   ORDER BY e.norad_id""",
+                (until,),
+            ).fetchall()
+            earlier = conn.execute(
+                """SELECT e.norad_id, e.epoch_utc_us, e.mean_motion_rev_per_day
+                   FROM (SELECT s.norad_id,
+                           (SELECT MAX(x.epoch_utc_us) FROM element_sets x
+                             WHERE x.norad_id = s.norad_id
+                               AND x.epoch_utc_us <= s.t - ? AND x.epoch_utc_us >= s.t - ?) AS t0
+                         FROM (SELECT norad_id, MAX(epoch_utc_us) AS t FROM element_sets
+                               WHERE epoch_utc_us <= ? GROUP BY norad_id) s) m
+                   JOIN element_sets e ON e.norad_id = m.norad_id AND e.epoch_utc_us = m.t0
+                   ORDER BY e.norad_id""",
+                (day_us, int(lookback_days * day_us), until),
+            ).fetchall()
+        return latest, earlier
+
+    def element_rows(self, where: str = "", params: Sequence[object] = ()) -> list[tuple]:
+        """Raw ``element_sets`` rows in :data:`ROW_COLUMNS` order, sorted by (norad_id, epoch).
+
+        ``where`` is an SQL condition on those columns (e.g. ``"norad_id = ?"``); meant for
+        comparisons and exports that must not pay for building :class:`ElementSet` values.
+        """
+        cols = ", ".join(ROW_COLUMNS)
+        sql = f"SELECT {cols} FROM element_sets"
+        if where:
+            sql += f" WHERE {where}"
+        with self._guard():
+            return self._conn.execute(sql + " ORDER BY norad_id, epoch_utc_us", params).fetchall()
+
     def latest(self, norad_id: int) -> ElementSet | None:
         """The stored set with the newest epoch for ``norad_id``, or None."""
         with self._guard():
@@ -445,6 +711,12 @@ class ElementStore:
                     ).fetchall()
                 )
         return out
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for an undamaged file."""
+        with self._guard():
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+        return "; ".join(str(r[0]) for r in rows)
 
     def stats(self) -> StoreStats:
         """How many objects, element sets and recorded queries the store holds."""

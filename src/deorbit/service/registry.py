@@ -51,6 +51,7 @@ __all__ = [
     "ObjectField",
     "PredictParams",
     "Progress",
+    "RiskParams",
     "get_kind",
     "register",
 ]
@@ -272,6 +273,84 @@ register(
         summary="When will it come down? A Monte Carlo re-entry window",
         isolation="process",
         prepare=check_predict,
+        timeout_s=1800.0,
+    )
+)
+
+
+# -- risk ------------------------------------------------------------------------------------
+class RiskParams(BaseModel):
+    """Parameters of ``deorbit risk`` that the service accepts (no fragment files: no paths)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: ObjectField = "ISS"
+    mode: Literal["long-run", "window", "prediction"] = "long-run"
+    window_start: str | None = Field(None, max_length=40, description="ISO 8601 UTC")
+    window_end: str | None = Field(None, max_length=40, description="ISO 8601 UTC")
+    samples: int = Field(
+        1000, ge=1, le=MAX_SAMPLES, description=f"Re-entry samples (1..{MAX_SAMPLES})."
+    )
+    seed: int = Field(1, ge=0, le=2**32 - 1)
+    casualty_area_m2: float | None = Field(None, gt=0.36, le=1e5)
+    mass_kg: float | None = Field(None, gt=0, le=1e7)
+    no_reboost: bool = False
+
+
+def risk_options(params: RiskParams):
+    """The :class:`deorbit.risk.RiskOptions` of these parameters (checked)."""
+    from deorbit.jobs import parse_time
+    from deorbit.risk import RiskOptions
+
+    options = RiskOptions(
+        mode=params.mode,
+        window_start_utc=parse_time(params.window_start, "window_start")
+        if params.window_start
+        else None,
+        window_end_utc=parse_time(params.window_end, "window_end") if params.window_end else None,
+        samples=params.samples,
+        seed=params.seed,
+        casualty_area_m2=params.casualty_area_m2,
+        mass_kg=params.mass_kg,
+        no_reboost=params.no_reboost,
+    )
+    options.check()
+    return options
+
+
+def check_risk(params: RiskParams) -> RiskParams:
+    """Normalise OBJECT to digits, check the options and that the object is known."""
+    from deorbit.jobs import resolve
+    from deorbit.service.objects import to_catalogue_number
+
+    number = str(to_catalogue_number(params.object))
+    risk_options(params)
+    resolve(number)
+    return params.model_copy(update={"object": number})
+
+
+def run_risk_job(params: RiskParams, progress: Progress) -> JobResult:
+    """The risk job: the CLI's JSON (``deorbit risk --json``) as the result."""
+    from deorbit.jobs import resolve
+    from deorbit.risk import risk_json, run_risk
+
+    progress(0.02, "resolving the object")
+    options = risk_options(params)
+    obj = resolve(params.object)
+    progress(0.05, f"footprint of {params.samples} samples")
+    run = run_risk(obj, options)
+    progress(0.95, "summarising")
+    return JobResult(result=risk_json(run, top=60), extras={})
+
+
+register(
+    JobKind(
+        name="risk",
+        params=RiskParams,
+        run=run_risk_job,
+        summary="Where can it fall, and who could be hurt: impact probability and E_c",
+        isolation="process",
+        prepare=check_risk,
         timeout_s=1800.0,
     )
 )
