@@ -610,6 +610,204 @@ def watch(
         _out.print(f"Flagged, not predicted: {flagged}")
 
 
+def _station(obj, mass_kg, area_m2, cd, bc_m2_per_kg):
+    """(mass kg, BC m^2/kg, note) from options or the published properties of known objects."""
+    from deorbit.spacecraft import known_spacecraft
+
+    craft = known_spacecraft(obj.norad_id)
+    if mass_kg is None and craft is not None:
+        mass_kg = craft.mass_kg
+    if mass_kg is None:
+        raise InputError(
+            f"no published mass for {obj.name} [{obj.norad_id}]: give --mass-kg and "
+            "--area-m2 (or --bc-m2-per-kg)"
+        )
+    if bc_m2_per_kg is None:
+        if area_m2 is None and craft is None:
+            raise InputError("give --area-m2 or --bc-m2-per-kg", field="--area-m2")
+        area = area_m2 if area_m2 is not None else craft.area_m2
+        coeff = cd if cd is not None else (craft.cd if craft is not None else 2.2)
+        bc_m2_per_kg = coeff * area / mass_kg
+    for name, value in (("--mass-kg", mass_kg), ("--bc-m2-per-kg", bc_m2_per_kg)):
+        if not (value > 0):
+            raise InputError(f"{name} must be positive", field=name)
+    return mass_kg, bc_m2_per_kg
+
+
+def _nominal_density(es, as_of, space_weather, days):
+    from datetime import timedelta
+
+    import numpy as np
+
+    from deorbit.predict import build_density
+
+    start = as_of or es.epoch_utc
+    return build_density(
+        version=2.1,
+        as_of_utc=start,
+        mode=space_weather,
+        f107_sfu=None,
+        ap=None,
+        first_utc=min(es.epoch_utc, start) - timedelta(days=2),
+        last_utc=start + timedelta(days=days + 2),
+        samples=1,
+        rng=np.random.default_rng(0),
+    ).nominal_provider
+
+
+@app.command()
+def reboost(
+    obj: ObjectArg,
+    band: Annotated[
+        tuple[float, float], typer.Option(help="Mean-altitude band to hold, LOW HIGH in km.")
+    ],
+    years: Annotated[float, typer.Option(help="Years to simulate.")] = 1.0,
+    vehicle: Annotated[
+        str, typer.Option(help="progress-ms, zvezda, cygnus, dragon-boost-trunk or usdv.")
+    ] = "progress-ms",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Space weather as known then (ISO 8601 UTC).")
+    ] = None,
+    space_weather: Annotated[
+        str, typer.Option("--space-weather", help="asof or observed.")
+    ] = "observed",
+    finite_burns: Annotated[
+        bool, typer.Option("--finite-burns", help="Continuous thrust instead of impulses.")
+    ] = False,
+    mass_kg: Annotated[float | None, typer.Option("--mass-kg")] = None,
+    area_m2: Annotated[float | None, typer.Option("--area-m2")] = None,
+    cd: Annotated[float | None, typer.Option("--cd")] = None,
+    bc_m2_per_kg: Annotated[float | None, typer.Option("--bc-m2-per-kg")] = None,
+    as_json: JsonOpt = False,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Station-keeping budget: reboosts that hold an altitude band, Δv and propellant per year."""
+    from deorbit.elements import check_in_orbit
+    from deorbit.jobs import parse_time, resolve
+    from deorbit.reboost import plan_reboosts, reboost_json
+    from deorbit.vehicles import get_vehicle
+
+    if space_weather not in ("asof", "observed"):
+        raise InputError("--space-weather must be 'asof' or 'observed'", field="--space-weather")
+    if not 0 < years <= 30:
+        raise InputError(f"--years must be in (0, 30], got {years:g}", field="--years")
+    low, high = band
+    if low >= high:
+        raise InputError(f"--band: low {low:g} km is not below high {high:g} km", field="--band")
+    if low < 150:
+        raise InputError(
+            f"--band: {low:g} km is below 150 km, where nothing can be held", field="--band"
+        )
+    obj_ = resolve(obj, _options(online, norad, db, lenient))
+    es = check_in_orbit(obj_.latest)
+    mass, bc = _station(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
+    as_of_utc = parse_time(as_of, "--as-of") if as_of else None
+    density = _nominal_density(es, as_of_utc, space_weather, years * 365.25)
+    plan = plan_reboosts(
+        es,
+        band_low_km=low,
+        band_high_km=high,
+        years=years,
+        vehicle=get_vehicle(vehicle),
+        density=density,
+        bc_m2_per_kg=bc,
+        mass_kg=mass,
+        start_utc=as_of_utc,
+        finite_burns=finite_burns,
+    )
+    result = reboost_json(plan)
+    if as_json:
+        _print_json(result)
+        _warn(obj_.warnings)
+        return
+    _out.print(
+        f"[bold]{es.name}[/bold] [{es.norad_id}] held in {low:g}-{high:g} km for {years:g} "
+        f"year(s) by {result['vehicle']['name']}: [bold]{result['delta_v_m_s_per_year']:.1f} "
+        f"m/s per year[/bold], {result['propellant_kg_per_year']:,.0f} kg of propellant per year, "
+        f"{len(result['burns'])} burns (mass {mass:,.0f} kg, BC {bc:.5f} m²/kg)."
+    )
+    table = Table(title="Reboosts")
+    table.add_column("Epoch (UTC)")
+    table.add_column("Δv m/s", justify="right")
+    for b in result["burns"][:40]:
+        table.add_row(b["epoch_utc"], f"{b['delta_v_m_s']:.2f}")
+    _out.print(table)
+    _warn(obj_.warnings)
+
+
+@app.command("deorbit-plan")
+def deorbit_plan(
+    obj: ObjectArg,
+    target: Annotated[
+        str, typer.Option(help="spoua (South Pacific Ocean Uninhabited Area) or a GeoJSON file.")
+    ] = "spoua",
+    vehicle: Annotated[str, typer.Option(help="Vehicle preset (default: usdv).")] = "usdv",
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples of the footprint.")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    mass_kg: Annotated[float | None, typer.Option("--mass-kg")] = None,
+    area_m2: Annotated[float | None, typer.Option("--area-m2")] = None,
+    cd: Annotated[float | None, typer.Option("--cd")] = None,
+    bc_m2_per_kg: Annotated[float | None, typer.Option("--bc-m2-per-kg")] = None,
+    as_json: JsonOpt = False,
+    online: OnlineOpt = False,
+    norad: NoradOpt = None,
+    db: DbOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Controlled deorbit: burns that put the whole debris footprint inside a target zone."""
+    from deorbit.deorbit_plan import deorbit_plan_json, load_zone, plan_deorbit
+    from deorbit.elements import check_in_orbit
+    from deorbit.jobs import resolve
+    from deorbit.vehicles import get_vehicle
+
+    if not 1 <= samples <= 2000:
+        raise InputError(f"--samples must be 1..2000, got {samples}", field="--samples")
+    zone = load_zone(None if target.lower() == "spoua" else Path(target))
+    obj_ = resolve(obj, _options(online, norad, db, lenient))
+    es = check_in_orbit(obj_.latest)
+    mass, bc = _station(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
+    density = _nominal_density(es, None, "asof", 30.0)
+    with _progress(f"planning the deorbit ({samples} samples)"):
+        plan = plan_deorbit(
+            es,
+            vehicle=get_vehicle(vehicle),
+            density=density,
+            mass_kg=mass,
+            bc_m2_per_kg=bc,
+            zone=zone,
+            samples=samples,
+            seed=seed,
+        )
+    result = deorbit_plan_json(plan)
+    if as_json:
+        _print_json(result)
+        _warn(obj_.warnings)
+        return
+    _out.print(
+        f"[bold]{es.name}[/bold] [{es.norad_id}] into {result['zone']['name']}: total Δv "
+        f"[bold]{result['delta_v_total_m_s']:.1f} m/s[/bold] in {len(result['burns'])} burns; "
+        f"P(footprint inside) = {result['footprint_inside_probability']:.3f}; "
+        f"E_c = {result['casualty_expectation']:.2g}."
+    )
+    table = Table(title="Burns")
+    for col in ("Epoch (UTC)", "Δv m/s", "Purpose"):
+        table.add_column(col)
+    for b in result["burns"]:
+        table.add_row(
+            str(b.get("epoch_utc", "")), f"{b['delta_v_m_s']:.2f}", str(b.get("kind", ""))
+        )
+    _out.print(table)
+    _out.print(
+        f"Propellant {result['propellant_total_kg']:,.0f} kg; nearest land to the footprint "
+        f"{result['min_land_distance_km']:,.0f} km (NASA-STD-8719.14 asks >= 370 km: "
+        f"{'met' if result['meets_nasa_std_8719_14_370km'] else 'NOT met'})."
+    )
+    _warn(list(obj_.warnings) + list(result.get("warnings", [])))
+
+
 @app.command("update-space-weather")
 def update_space_weather(
     url: Annotated[str | None, typer.Option(help="Where to download SW-All.csv from.")] = None,
