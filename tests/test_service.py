@@ -439,3 +439,17 @@ def test_risk_job_rejects_bad_windows(client):
     )
     assert r.status_code == 400
     assert "before it starts" in r.json()["detail"]
+
+
+def test_reboost_and_deorbit_plan_kinds(client):
+    kinds = {k["name"] for k in client.get("/api/jobs/kinds").json()["kinds"]}
+    assert {"exposure", "predict", "risk", "reboost", "deorbit-plan"} <= kinds
+    r = client.post("/api/jobs/reboost", json={"object": "ISS", "years": 0.25})
+    assert r.status_code == 202, r.text
+    doc = _wait(client, r.json()["id"], timeout_s=600)
+    assert doc["status"] == "succeeded", doc["error"]
+    assert doc["result"]["delta_v_m_s_per_year"] > 0
+    bad = client.post(
+        "/api/jobs/reboost", json={"object": "ISS", "band_low_km": 420, "band_high_km": 410}
+    )
+    assert bad.status_code == 400

@@ -610,51 +610,6 @@ def watch(
         _out.print(f"Flagged, not predicted: {flagged}")
 
 
-def _station(obj, mass_kg, area_m2, cd, bc_m2_per_kg):
-    """(mass kg, BC m^2/kg, note) from options or the published properties of known objects."""
-    from deorbit.spacecraft import known_spacecraft
-
-    craft = known_spacecraft(obj.norad_id)
-    if mass_kg is None and craft is not None:
-        mass_kg = craft.mass_kg
-    if mass_kg is None:
-        raise InputError(
-            f"no published mass for {obj.name} [{obj.norad_id}]: give --mass-kg and "
-            "--area-m2 (or --bc-m2-per-kg)"
-        )
-    if bc_m2_per_kg is None:
-        if area_m2 is None and craft is None:
-            raise InputError("give --area-m2 or --bc-m2-per-kg", field="--area-m2")
-        area = area_m2 if area_m2 is not None else craft.area_m2
-        coeff = cd if cd is not None else (craft.cd if craft is not None else 2.2)
-        bc_m2_per_kg = coeff * area / mass_kg
-    for name, value in (("--mass-kg", mass_kg), ("--bc-m2-per-kg", bc_m2_per_kg)):
-        if not (value > 0):
-            raise InputError(f"{name} must be positive", field=name)
-    return mass_kg, bc_m2_per_kg
-
-
-def _nominal_density(es, as_of, space_weather, days):
-    from datetime import timedelta
-
-    import numpy as np
-
-    from deorbit.predict import build_density
-
-    start = as_of or es.epoch_utc
-    return build_density(
-        version=2.1,
-        as_of_utc=start,
-        mode=space_weather,
-        f107_sfu=None,
-        ap=None,
-        first_utc=min(es.epoch_utc, start) - timedelta(days=2),
-        last_utc=start + timedelta(days=days + 2),
-        samples=1,
-        rng=np.random.default_rng(0),
-    ).nominal_provider
-
-
 @app.command()
 def reboost(
     obj: ObjectArg,
@@ -686,7 +641,7 @@ def reboost(
 ) -> None:
     """Station-keeping budget: reboosts that hold an altitude band, Δv and propellant per year."""
     from deorbit.elements import check_in_orbit
-    from deorbit.jobs import parse_time, resolve
+    from deorbit.jobs import nominal_density, parse_time, resolve, station_properties
     from deorbit.reboost import plan_reboosts, reboost_json
     from deorbit.vehicles import get_vehicle
 
@@ -703,9 +658,9 @@ def reboost(
         )
     obj_ = resolve(obj, _options(online, norad, db, lenient))
     es = check_in_orbit(obj_.latest)
-    mass, bc = _station(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
+    mass, bc = station_properties(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
     as_of_utc = parse_time(as_of, "--as-of") if as_of else None
-    density = _nominal_density(es, as_of_utc, space_weather, years * 365.25)
+    density = nominal_density(es, as_of_utc, space_weather, years * 365.25)
     plan = plan_reboosts(
         es,
         band_low_km=low,
@@ -760,7 +715,7 @@ def deorbit_plan(
     """Controlled deorbit: burns that put the whole debris footprint inside a target zone."""
     from deorbit.deorbit_plan import deorbit_plan_json, load_zone, plan_deorbit
     from deorbit.elements import check_in_orbit
-    from deorbit.jobs import resolve
+    from deorbit.jobs import nominal_density, resolve, station_properties
     from deorbit.vehicles import get_vehicle
 
     if not 1 <= samples <= 2000:
@@ -768,8 +723,8 @@ def deorbit_plan(
     zone = load_zone(None if target.lower() == "spoua" else Path(target))
     obj_ = resolve(obj, _options(online, norad, db, lenient))
     es = check_in_orbit(obj_.latest)
-    mass, bc = _station(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
-    density = _nominal_density(es, None, "asof", 30.0)
+    mass, bc = station_properties(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
+    density = nominal_density(es, None, "asof", 30.0)
     with _progress(f"planning the deorbit ({samples} samples)"):
         plan = plan_deorbit(
             es,

@@ -29,8 +29,10 @@ __all__ = [
     "exposure_job",
     "object_summary",
     "parse_time",
+    "nominal_density",
     "resolve",
     "run_exposure",
+    "station_properties",
 ]
 
 #: Longest window the exposure command propagates (SGP4 from one set degrades beyond that).
@@ -278,3 +280,51 @@ def exposure_job(run: ExposureRun) -> dict[str, Any]:
 def _to_datetime(t64: np.datetime64) -> datetime:
     micros = int(np.datetime64(t64, "us").astype(np.int64))
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+
+
+def station_properties(
+    obj: ResolvedObject,
+    mass_kg: float | None,
+    area_m2: float | None,
+    cd: float | None,
+    bc_m2_per_kg: float | None,
+) -> tuple[float, float]:
+    """(mass kg, BC m^2/kg) from the options, or the published properties of known objects."""
+    from deorbit.spacecraft import known_spacecraft
+
+    craft = known_spacecraft(obj.norad_id)
+    if mass_kg is None and craft is not None:
+        mass_kg = craft.mass_kg
+    if mass_kg is None:
+        raise InputError(
+            f"no published mass for {obj.name} [{obj.norad_id}]: give --mass-kg and "
+            "--area-m2 (or --bc-m2-per-kg)"
+        )
+    if bc_m2_per_kg is None:
+        if area_m2 is None and craft is None:
+            raise InputError("give --area-m2 or --bc-m2-per-kg", field="--area-m2")
+        area = area_m2 if area_m2 is not None else craft.area_m2
+        coeff = cd if cd is not None else (craft.cd if craft is not None else 2.2)
+        bc_m2_per_kg = coeff * area / mass_kg
+    for name, value in (("--mass-kg", mass_kg), ("--bc-m2-per-kg", bc_m2_per_kg)):
+        if not (value > 0):
+            raise InputError(f"{name} must be positive", field=name)
+    return mass_kg, bc_m2_per_kg
+
+
+def nominal_density(es: ElementSet, as_of: datetime | None, space_weather: str, days: float):
+    """The unperturbed NRLMSIS 2.1 provider with space weather as known at ``as_of``."""
+    from deorbit.predict import build_density
+
+    start = as_of or es.epoch_utc
+    return build_density(
+        version=2.1,
+        as_of_utc=start,
+        mode=space_weather,
+        f107_sfu=None,
+        ap=None,
+        first_utc=min(es.epoch_utc, start) - timedelta(days=2),
+        last_utc=start + timedelta(days=days + 2),
+        samples=1,
+        rng=np.random.default_rng(0),
+    ).nominal_provider

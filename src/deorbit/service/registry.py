@@ -354,3 +354,124 @@ register(
         timeout_s=1800.0,
     )
 )
+
+
+# -- reboost and deorbit-plan ----------------------------------------------------------------
+class ReboostParams(BaseModel):
+    """Parameters of ``deorbit reboost`` that the service accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: ObjectField = "ISS"
+    band_low_km: float = Field(412.0, ge=150, le=2000)
+    band_high_km: float = Field(418.0, ge=150, le=2000)
+    years: float = Field(1.0, gt=0, le=10)
+    vehicle: Literal["progress-ms", "zvezda", "cygnus", "dragon-boost-trunk", "usdv"] = (
+        "progress-ms"
+    )
+    space_weather: Literal["asof", "observed"] = "observed"
+    finite_burns: bool = False
+
+
+def check_reboost(params: ReboostParams) -> ReboostParams:
+    from deorbit.jobs import resolve
+    from deorbit.service.objects import to_catalogue_number
+
+    if params.band_low_km >= params.band_high_km:
+        raise InputError("band_low_km must be below band_high_km", field="band_low_km")
+    number = str(to_catalogue_number(params.object))
+    resolve(number)
+    return params.model_copy(update={"object": number})
+
+
+def run_reboost_job(params: ReboostParams, progress: Progress) -> JobResult:
+    """The reboost job: ``deorbit reboost --json`` as the result."""
+    from deorbit.elements import check_in_orbit
+    from deorbit.jobs import nominal_density, resolve, station_properties
+    from deorbit.reboost import plan_reboosts, reboost_json
+    from deorbit.vehicles import get_vehicle
+
+    obj = resolve(params.object)
+    es = check_in_orbit(obj.latest)
+    mass, bc = station_properties(obj, None, None, None, None)
+    progress(0.1, "simulating decay and reboosts")
+    plan = plan_reboosts(
+        es,
+        band_low_km=params.band_low_km,
+        band_high_km=params.band_high_km,
+        years=params.years,
+        vehicle=get_vehicle(params.vehicle),
+        density=nominal_density(es, None, params.space_weather, params.years * 365.25),
+        bc_m2_per_kg=bc,
+        mass_kg=mass,
+        finite_burns=params.finite_burns,
+    )
+    return JobResult(result=reboost_json(plan), extras={})
+
+
+class DeorbitPlanParams(BaseModel):
+    """Parameters of ``deorbit deorbit-plan`` (target: the bundled SPOUA zone only; no files)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: ObjectField = "ISS"
+    vehicle: Literal["progress-ms", "zvezda", "cygnus", "dragon-boost-trunk", "usdv"] = "usdv"
+    samples: int = Field(50, ge=1, le=500)
+    seed: int = Field(1, ge=0, le=2**32 - 1)
+
+
+def check_deorbit_plan(params: DeorbitPlanParams) -> DeorbitPlanParams:
+    from deorbit.jobs import resolve
+    from deorbit.service.objects import to_catalogue_number
+
+    number = str(to_catalogue_number(params.object))
+    resolve(number)
+    return params.model_copy(update={"object": number})
+
+
+def run_deorbit_plan_job(params: DeorbitPlanParams, progress: Progress) -> JobResult:
+    """The controlled-deorbit job: ``deorbit deorbit-plan --json`` as the result."""
+    from deorbit.deorbit_plan import deorbit_plan_json, load_zone, plan_deorbit
+    from deorbit.elements import check_in_orbit
+    from deorbit.jobs import nominal_density, resolve, station_properties
+    from deorbit.vehicles import get_vehicle
+
+    obj = resolve(params.object)
+    es = check_in_orbit(obj.latest)
+    mass, bc = station_properties(obj, None, None, None, None)
+    progress(0.1, "searching the final-burn time")
+    plan = plan_deorbit(
+        es,
+        vehicle=get_vehicle(params.vehicle),
+        density=nominal_density(es, None, "asof", 30.0),
+        mass_kg=mass,
+        bc_m2_per_kg=bc,
+        zone=load_zone(None),
+        samples=params.samples,
+        seed=params.seed,
+    )
+    return JobResult(result=deorbit_plan_json(plan), extras={})
+
+
+register(
+    JobKind(
+        name="reboost",
+        params=ReboostParams,
+        run=run_reboost_job,
+        summary="Station-keeping budget: reboosts, delta-v and propellant per year",
+        isolation="process",
+        prepare=check_reboost,
+        timeout_s=900.0,
+    )
+)
+register(
+    JobKind(
+        name="deorbit-plan",
+        params=DeorbitPlanParams,
+        run=run_deorbit_plan_job,
+        summary="Controlled deorbit into the South Pacific Ocean Uninhabited Area",
+        isolation="process",
+        prepare=check_deorbit_plan,
+        timeout_s=900.0,
+    )
+)
