@@ -82,8 +82,19 @@ def test_negative_bstar_gives_default_with_warning():
     assert bc_from_bstar(-2e-4) < 0
 
 
+def test_short_recent_arc_near_reentry_is_fitted_not_bstar():
+    # 230 km: the last 30 km of decay take about a day; the fit must use that recent arc
+    # (extended back to 1 day / 5 sets) rather than fall back to B*
+    hist = decayed_history(0.03, n_days=3.0, per_day=8.0, noise=0.03, alt0=235.0, seed=6)
+    est = fit_ballistic_coefficient(hist, DENSITY)
+    assert est.method == "arc-fit", est.warnings
+    assert est.n_sets >= 5
+    assert abs(np.log(est.bc_m2_per_kg / 0.03)) < 2.5 * est.sigma_ln
+    assert est.sigma_ln >= 0.16  # the measured arc-to-arc floor
+
+
 def test_short_arc_falls_back_to_bstar_and_no_sets_is_an_error():
-    hist = decayed_history(0.01, n_days=2.0)
+    hist = decayed_history(0.01, n_days=0.75, per_day=8.0)
     est = fit_ballistic_coefficient(hist, DENSITY)
     assert est.method == "bstar"
     assert any("too short" in w for w in est.warnings)

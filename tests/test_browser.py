@@ -147,9 +147,11 @@ def test_iss_dashboard_renders_map_and_table(server, browser, tmp_path):
     main = browser.find_element(By.TAG_NAME, "main").text
     assert f"±{api['max_lat_deg']:.2f}°" in main
     assert f"{100 * api['countries'][0]['fraction']:.3f}%" in table
-    # the ISS page says plainly what is not computed yet
+    # the ISS page places "reboosts stop" beside the controlled deorbit, which the server
+    # offers as a job now that the deorbit-plan kind is registered
     comparison = browser.find_element(By.ID, "iss-comparison").text
-    assert "Not computed yet" in comparison
+    assert "Reboosts stop" in comparison
+    assert "deorbit-plan job is available" in comparison
     shot = tmp_path / "iss-dashboard.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 20_000

@@ -8,6 +8,7 @@ import pytest
 
 from deorbit.cowell import (
     _rk4_gravity_mean_radius,
+    _rk4_gravity_radius_harmonics,
     kepler_to_state,
     osculating_from_mean,
     propagate_to_altitude,
@@ -80,3 +81,37 @@ def test_reentry_event_at_80_km_inside_the_inclination_band():
     np.testing.assert_allclose([tr.alt_km[j, i] for i, j in enumerate(last)], 80.0)
     np.testing.assert_allclose([tr.lat_deg[j, i] for i, j in enumerate(last)], res.lat_deg)
     assert np.all(np.diff(tr.t_utc[: last[0] + 1, 0]) > np.timedelta64(0, "ns"))
+
+
+def test_handover_state_of_an_eccentric_orbit_flies_at_the_mean_perigee_and_apogee():
+    """The J2 short-period terms move the osculating a e by kilometres: the corrected state's
+    one-revolution mean radius and first harmonic (a e) match the mean ellipse's."""
+    rp, ra = R_EQ_KM + 153.0, R_EQ_KM + 305.0
+    mo = MeanOrbit.make(T0, (rp + ra) / 2, (ra - rp) / (ra + rp), 41.1, 310.9, 191.0, 0.0)
+    r, v = osculating_from_mean(mo)
+    r0, v0 = kepler_to_state(mo.a_km, mo.e, mo.inc_deg, mo.raan_deg, mo.argp_deg, -191.0)
+    mean_r, aex, aey = _rk4_gravity_radius_harmonics(
+        r, v, mo.period_s, 240, np.radians(mo.mean_arg_lat_deg)
+    )
+    ae = np.hypot(aex, aey)[0]
+    assert ae == pytest.approx(mo.a_km[0] * mo.e[0], abs=0.3)
+    assert mean_r[0] == pytest.approx(mo.a_km[0] * (1 + 0.5 * mo.e[0] ** 2), abs=0.05)
+    # the uncorrected Kepler state is kilometres off in a e
+    _, bx, by = _rk4_gravity_radius_harmonics(
+        r0, v0, mo.period_s, 240, np.radians(mo.mean_arg_lat_deg)
+    )
+    assert abs(np.hypot(bx, by)[0] - mo.a_km[0] * mo.e[0]) > 2.0
+
+
+def test_abm_on_an_eccentric_orbit_agrees_with_dop853_and_stays_on_abm():
+    """150 x 2000 km: the perigee density pulse (~140 s wide) gives ABM 60 s steps (not RK4
+    steps of seconds); position after 0.2 days within metres of DOP853."""
+    dens = MsisDensity(150.0, 150.0, 15.0, version=0)
+    rp, ra = R_EQ_KM + 150.0, R_EQ_KM + 2000.0
+    r, v = kepler_to_state((rp + ra) / 2, (ra - rp) / (ra + rp), 63.4, 10.0, 300.0, 180.0)
+    kw = dict(max_days=0.2, stop_alt_km=80.0)
+    abm = propagate_to_altitude(r, v, T0, 0.01, dens, method="abm", abm_step_s=120.0, **kw)
+    ref = propagate_to_altitude(r, v, T0, 0.01, dens, method="dop853", **kw)
+    assert np.linalg.norm(abm.r_km - ref.r_km) < 0.01  # km
+    # 288 ABM steps of 60 s, RK4 for the last minutes (RK4 all the way: ~10 000 steps)
+    assert abm.n_steps < 400

@@ -115,3 +115,22 @@ def test_iss_starting_orbit_from_sgp4():
     assert abs(mo.a_km[0] - brouwer_mean_a_km(ISS)) < 3.0
     assert abs(mo.a_km[0] - ISS.semi_major_axis_km) < 3.0
     assert 405.0 < mo.perigee_alt_km[0] < mo.apogee_alt_km[0] < 425.0
+
+
+def test_validity_criterion_keeps_eccentric_orbits_averaged_below_the_handover_altitude():
+    """With the criterion, a 150 x 300 km orbit (perigee drop per revolution << H) averages on
+    below 160 km until the floor, while a circular orbit with strong decay still hands over at
+    160 km exactly, as without it."""
+    dens = ExponentialDensity(2.0e-9, 150.0, 22.0)
+    rp, ra = R_EQ_KM + 150.0, R_EQ_KM + 300.0
+    ecc = MeanOrbit.make(T0, (rp + ra) / 2, (ra - rp) / (ra + rp), 41.0, 10.0, 190.0)
+    kw = dict(handover_alt_km=160.0, max_perigee_drop_per_rev=0.1, handover_min_alt_km=125.0)
+    res = propagate_decay(ecc, 0.004, dens, **kw)
+    assert res.handed_over[0]
+    assert res.orbit.perigee_alt_km[0] < 140.0
+    assert lifetime_days(res, ecc)[0] > 1.0
+    plain = propagate_decay(ecc, 0.004, dens, handover_alt_km=160.0)
+    assert plain.orbit.perigee_alt_km[0] == pytest.approx(150.0, abs=1.0)  # at once
+    circ = MeanOrbit.make(T0, R_EQ_KM + 200.0, 0.0005, 51.6, 30.0)
+    fast = propagate_decay(circ, 0.05, dens, **kw)
+    np.testing.assert_allclose(fast.orbit.perigee_alt_km, 160.0, atol=0.05)

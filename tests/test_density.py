@@ -51,7 +51,14 @@ def _local_time_mean_msis(t, lat, alt, f107, f107a, ap, version, n_lt=24):
     return acc / n_lt
 
 
-def test_fast_path_equals_the_table_interpolant():
+@pytest.mark.parametrize(
+    ("doy_step_days", "rtol"),
+    # step 1 (default): every integer day of year has its own slice -> exact up to float32
+    # rounding.  step 2: linear in day of year between slices 2 days apart, measured against
+    # the trigonometric interpolant over the whole table at 6.5e-4 max (5e-5 rms) in ln rho.
+    [(1, 2e-5), (2, 1e-3)],
+)
+def test_fast_path_equals_the_table_interpolant(doy_step_days, rtol):
     """Grouped evaluation (slab and cached modes, perturbed samples) = direct 6-D interpolation."""
     rng = np.random.default_rng(3)
     n = 300
@@ -65,15 +72,59 @@ def test_fast_path_equals_the_table_interpolant():
     f107, f107a, ap = src.indices(t, sample)
     model = load_density_model(0)
     ref = model.zonal_mean_density_kg_m3(lat, alt, _doy(t), f107, f107a, ap)
-    fast = ZonalMeanDensity(src, model_version=0)
+    fast = ZonalMeanDensity(src, model_version=0, doy_step_days=doy_step_days)
     slab_mode = fast(t[:, None], lat[:, None], 0.0, alt[:, None] + np.zeros(2), sample[:, None])
-    np.testing.assert_allclose(slab_mode[:, 0], ref, rtol=2e-5)
-    np.testing.assert_allclose(fast(t, lat, 0.0, alt, sample=sample), ref, rtol=2e-5)  # cached
-    np.testing.assert_allclose(fast(t, lat, 0.0, alt, sample=sample), ref, rtol=2e-5)  # hit
+    np.testing.assert_allclose(slab_mode[:, 0], ref, rtol=rtol)
+    np.testing.assert_allclose(fast(t, lat, 0.0, alt, sample=sample), ref, rtol=rtol)  # cached
+    np.testing.assert_allclose(fast(t, lat, 0.0, alt, sample=sample), ref, rtol=rtol)  # hit
     f0 = src.indices(t)
     ref0 = model.zonal_mean_density_kg_m3(lat, alt, _doy(t), *f0)
-    np.testing.assert_allclose(fast(t, lat, 5.0, alt), ref0, rtol=2e-5)
+    np.testing.assert_allclose(fast(t, lat, 5.0, alt), ref0, rtol=rtol)
     assert fast(t[:0], lat[:0], 0.0, alt[:0]).shape == (0,)
+
+
+def test_doy_nodes_over_years_of_epochs_and_pickling():
+    """Samples spread over 3 years (gather path) agree with one-point-per-sample calls; slices
+    2 days apart agree with the exact per-day slices to the measured error; pickles drop the
+    slices."""
+    import pickle
+
+    rng = np.random.default_rng(8)
+    n, k = 120, 16
+    t = T0 + _days(rng.uniform(0, 1100, n))[:, None] + _days(np.linspace(0, 0.06, k))[None, :]
+    lat = rng.uniform(-52, 52, (n, k))
+    alt = rng.uniform(150, 450, n)[:, None] + rng.uniform(-10, 10, (n, k))
+    src = ConstantIndices(150.0, 140.0, 15.0, as_of_utc=T0).perturbed(
+        SolarForecastError().draw(np.random.default_rng(2), n)
+    )
+    sample = np.arange(n)[:, None]
+    fast = ZonalMeanDensity(src)  # exact integer-doy slices
+    spread = fast(t, lat, 0.0, alt, sample=sample)
+    coarse = ZonalMeanDensity(src, doy_step_days=2)(t, lat, 0.0, alt, sample=sample)
+    err = np.log(coarse / spread)  # linear between slices 2 days apart: measured 6.5e-4 max
+    assert np.abs(err).max() < 7e-4 and np.sqrt(np.mean(err**2)) < 1e-4
+    per_point = fast(t.ravel(), lat.ravel(), 0.0, alt.ravel(), np.repeat(np.arange(n), k))
+    np.testing.assert_allclose(per_point.reshape(n, k), spread, rtol=2e-5)
+    # per-sample windows kept across calls: all hits, then a mix of hits and misses
+    np.testing.assert_array_equal(fast(t, lat, 0.0, alt, sample=sample), spread)
+    fast.forget_samples()  # recomputed windows: the same numbers
+    np.testing.assert_array_equal(fast(t, lat, 0.0, alt, sample=sample), spread)
+    moved = alt + np.where(np.arange(n) % 2 == 0, 0.0, 40.0)[:, None]
+    per_point = fast(t.ravel(), lat.ravel(), 0.0, moved.ravel(), np.repeat(np.arange(n), k))
+    got = fast(t, lat, 0.0, moved, sample=sample)
+    np.testing.assert_allclose(got, per_point.reshape(n, k), rtol=2e-5)
+    # day of year 366 (leap year) is the last slice / lies beyond the last odd node
+    leap = np.array(["2024-12-31T12", "2024-12-30T12"], dtype="datetime64[ns]")
+    ref = load_density_model(2.1).zonal_mean_density_kg_m3(
+        10.0, 400.0, np.array([366.0, 365.0]), *src.indices(leap)
+    )
+    for step, rtol in ((1, 2e-5), (2, 1e-3)):
+        got = ZonalMeanDensity(src, doy_step_days=step)(leap, 10.0, 0.0, 400.0)
+        np.testing.assert_allclose(got, ref, rtol=rtol)
+    clone = pickle.loads(pickle.dumps(fast))
+    # only the index source and settings are shipped, not the 0.7 MB slices or caches
+    assert len(pickle.dumps(fast)) < len(pickle.dumps(src)) + 10_000
+    np.testing.assert_array_equal(clone(t, lat, 0.0, alt, sample=sample), spread)
 
 
 @pytest.mark.parametrize("version", [2.1, 0])

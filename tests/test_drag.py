@@ -98,3 +98,14 @@ def test_eccentric_quadrature_converges_and_circularises():
     # perigee at argp = 0: d(e cos w)/dt = de/dt < 0
     assert r1.dex_dt_per_s[0] < 0.0
     assert r1.min_alt_km[0] == pytest.approx(150.0, abs=15.0)
+
+
+def test_reference_scale_height_follows_the_cira72_table():
+    from deorbit.drag import reference_scale_height_km
+
+    np.testing.assert_allclose(
+        reference_scale_height_km([120.0, 150.0, 400.0]), [9.473, 22.523, 58.515]
+    )
+    # linear between band values, constant beyond the table
+    assert reference_scale_height_km(135.0) == pytest.approx(0.5 * (12.636 + 16.149))
+    assert reference_scale_height_km(2000.0) == pytest.approx(268.0)

@@ -131,6 +131,51 @@ def test_accelerating_passive_decay_is_not_a_manoeuvre():
     assert res.manoeuvres == []
 
 
+def test_end_of_truncated_history_near_reentry_is_not_a_lowering():
+    # the last days before re-entry: 300 -> ~200 km, the rate growing from ~1 to ~25 km/day,
+    # with the history cut at several points (one-sided windows at its end)
+    t = np.arange(0, 12, 0.15)
+
+    h = 300.0 + 40.0 * np.log(1.0 - t / 12.5)  # rate 40 / (12.5 - t) km/day
+    rng = np.random.default_rng(7)
+    a = 6378.137 + h + rng.normal(0, 0.05, t.size)
+    for cut in (40, 60, 75, t.size):
+        res = detect_manoeuvres(make_history(t[:cut], a[:cut]))
+        assert [m for m in res.manoeuvres if m.kind == "lower"] == [], cut
+        assert res.arcs[-1].end_index == cut - 1
+
+
+def test_lowering_under_way_at_the_end_of_a_truncated_history_is_still_found():
+    # the synthetic lowering of the test above, history cut 4 days into its 10 days
+    t, _ = synthetic(n_days=120, per_day=2.5, noise=0.0)
+    rng = np.random.default_rng(3)
+    rate = np.where((t > 50) & (t < 60), -0.6, -0.02)
+    a = 6898.0 + np.cumsum(rate * np.diff(t, prepend=t[0])) + rng.normal(0, 0.01, t.size)
+    cut = int(np.searchsorted(t, 54.0))
+    res = detect_manoeuvres(make_history(t[:cut], a[:cut]))
+    lows = [m for m in res.manoeuvres if m.kind == "lower"]
+    assert len(lows) == 1 and lows[0].start_utc <= T0 + timedelta(days=51)
+
+
+_STARLINK = "/work/shared/validation/tles/44240.tle"
+
+
+@pytest.mark.skipif(not __import__("os").path.exists(_STARLINK), reason="validation data absent")
+def test_real_starlink_lowering_phases_are_still_found():
+    # STARLINK-26 (44240): -12.6 km sustained lowering from 2020-01-20, and sustained lowerings
+    # in 2020 (docs/notes/bcfit.md); its last days of passive decay hold none
+    hist = load_elements(_STARLINK, on_conflict="latest").elements
+    res = detect_manoeuvres(hist)
+    lows = [m for m in res.manoeuvres if m.kind == "lower" and m.sustained]
+    assert any(
+        datetime(2020, 1, 15, tzinfo=UTC) < m.epoch_utc < datetime(2020, 1, 25, tzinfo=UTC)
+        and m.delta_a_km < -8.0
+        for m in lows
+    )
+    assert len([m for m in lows if m.epoch_utc.year == 2020]) >= 3
+    assert not [m for m in res.manoeuvres if m.epoch_utc > datetime(2021, 3, 1, tzinfo=UTC)]
+
+
 def test_history_of_only_manoeuvres_is_an_error():
     t = np.arange(0, 20, 0.3)
     a = 6720.0 + 3.0 * t  # continuous orbit raising

@@ -14,7 +14,12 @@ Method
     2. Detect manoeuvres and outliers; take the last manoeuvre-free arc, trimmed to its last
        ``max_arc_days`` and to the sets within ``max_decay_km`` (30 km) of the last one's a
        (near re-entry the density errors change over a scale height, so the recent decay
-       is the relevant one); drop outliers.
+       is the relevant one); drop outliers.  At 200-250 km that band is crossed in about a
+       day, so the arc is extended back inside the free arc until it holds ``min_sets`` (5)
+       sets over ``min_arc_days`` (1 day); the added sets are down-weighted by
+       exp(-excess / :data:`DECAY_WEIGHT_KM`), excess = km above the band.  A one-day arc
+       near re-entry holds tens of km of decay against ~0.1 km of noise, so it pins the BC
+       far better than B* (which was 2-4x low on the validation Starlinks and GeneSat-1).
     3. One vectorised :func:`propagate_decay` run from the arc's first set with ``n_grid``
        log-spaced candidate BCs as the sample axis; each sample's a(t) is interpolated to the
        set epochs.  Over an arc the decay is close to linear in BC, so the simulated a(t_i) is
@@ -28,10 +33,12 @@ Method
          sigma_r the robust residual scatter, inflated by sqrt(n_sets / n_days) when there is
          more than one set per day (TLE errors are correlated over the ~1-day fit spans);
        - sub-arc spread: |ln BC_1 - ln BC_2| / 2 from separate fits to the two halves;
-       - a floor of :data:`SIGMA_LN_FLOOR` (0.05) for the arc-to-arc variation of the
-         model-consistent BC (measured on ISS arcs, docs/notes/bcfit.md).
-    When there is no usable arc (a single set, an arc shorter than ``min_arc_days`` or with
-    fewer than 4 sets), the BC comes from SGP4's B*:
+       - a floor of :data:`SIGMA_LN_FLOOR` (0.16) for the arc-to-arc variation of the
+         model-consistent BC: the robust spread of ln BC between neighbouring 10-day windows
+         of passive decay (ISS, GeneSat-1, Starlinks), less the fits' own sigma; the BC a
+         prediction flies is not the one of the arc it was fitted on (docs/notes/bcfit.md).
+    When there is no usable arc (fewer than 4 sets, or a free arc shorter than
+    ``min_arc_days`` or with fewer than ``min_sets`` sets), the BC comes from SGP4's B*:
 
         B* = rho0 BC / 2,  rho0 = 2.461e-5 kg m^-2 per km x 6378.135 km/ER = 0.15696615 kg/(m^2 ER)
 
@@ -74,11 +81,18 @@ ArrayF = npt.NDArray[np.float64]
 BSTAR_RHO0_KG_M2_PER_ER = 2.461e-5 * 6378.135
 #: 1-sigma spread of ln BC when BC comes from B* (a factor of ~2).
 SIGMA_LN_BSTAR = 0.7
-#: Floor on the 1-sigma spread of ln BC from an arc fit (arc-to-arc variation).
-SIGMA_LN_FLOOR = 0.05
+#: Floor on the 1-sigma spread of ln BC from an arc fit: the arc-to-arc variation of the
+#: model-consistent BC, measured as the robust sd (0.181) of ln BC(k+1) - ln BC(k) between
+#: neighbouring 10-day windows of passive decay (ISS 2021-22 and 2024-25, GeneSat-1, four
+#: Starlinks; 108 pairs), less the fits' own median sigma (0.078) in quadrature: 0.164.
+#: ``benchmarks/validate_reentry.py bc-spread``; docs/notes/bcfit.md.
+SIGMA_LN_FLOOR = 0.16
 #: BC used when neither an arc nor B* gives one (m^2/kg), with sigma_ln 1.0.
 DEFAULT_BC_M2_PER_KG = 0.01
 SIGMA_LN_DEFAULT = 1.0
+#: e-folding (km of a above the band of the last ``max_decay_km``) of the weights of the sets
+#: an arc is extended by to reach ``min_sets`` / ``min_arc_days``.
+DECAY_WEIGHT_KM = 10.0
 _MIN_BSTAR = 1e-6
 _EPOCH0 = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -196,11 +210,17 @@ def simulate_arc(
 
 
 def _fit_on(
-    a_obs: ArrayF, sim: ArrayF, grid: ArrayF, fine: ArrayF, use: npt.NDArray[np.bool_]
+    a_obs: ArrayF,
+    sim: ArrayF,
+    grid: ArrayF,
+    fine: ArrayF,
+    use: npt.NDArray[np.bool_],
+    weight: ArrayF | None = None,
 ) -> tuple[float, ArrayF]:
-    """Best ln BC on ``fine`` for the observations ``use`` (with a free offset), and the
-    residuals at that BC for all observations."""
-    a_use, s_use = a_obs[use], sim[use]
+    """Best ln BC on ``fine`` for the observations ``use`` (weighted least squares with a free
+    offset; ``weight`` defaults to 1), and the residuals at that BC for all observations."""
+    wt = np.ones(a_obs.size) if weight is None else weight
+    a_use, s_use, w_use = a_obs[use], sim[use], wt[use]
     ok = np.all(np.isfinite(s_use), axis=0)
     g, s = grid[ok], s_use[:, ok]
     fine_ok = fine[(fine >= g[0]) & (fine <= g[-1])]
@@ -209,8 +229,8 @@ def _fit_on(
     w = (fine_ok - g[j]) / (g[j + 1] - g[j])
     model = s[:, j] * (1 - w) + s[:, j + 1] * w  # (n_obs, n_fine)
     resid = a_use[:, None] - model
-    resid = resid - resid.mean(axis=0)
-    cost = np.sum(resid**2, axis=0)
+    resid = resid - (w_use @ resid) / w_use.sum()
+    cost = w_use @ resid**2
     best = int(np.argmin(cost))
     bc = float(fine_ok[best])
     # residuals for all observations at the best BC
@@ -219,7 +239,7 @@ def _fit_on(
     sim_all = sim[:, ok]
     m_all = sim_all[:, jj] * (1 - ww) + sim_all[:, jj + 1] * ww
     r_all = a_obs - m_all
-    r_all = r_all - np.mean(r_all[use])
+    r_all = r_all - (w_use @ r_all[use]) / w_use.sum()
     return bc, r_all
 
 
@@ -228,7 +248,8 @@ def fit_ballistic_coefficient(
     density: DensityProvider,
     *,
     as_of_utc: datetime | None = None,
-    min_arc_days: float = 3.0,
+    min_arc_days: float = 1.0,
+    min_sets: int = 5,
     max_arc_days: float = 30.0,
     max_decay_km: float = 30.0,
     n_grid: int = 32,
@@ -240,8 +261,9 @@ def fit_ballistic_coefficient(
     ``density`` is the provider the prediction will use (so the BC is model-consistent).
     Only sets with epoch <= ``as_of_utc`` (default: all) are used.  The arc is the last
     manoeuvre-free one, cut to its last ``max_arc_days`` and to its last ``max_decay_km`` of
-    decay (about half a scale height near re-entry); shorter than ``min_arc_days`` (or
-    fewer than 4 sets) falls back to B*.  ``bc_range_m2_per_kg`` bounds the ``n_grid``
+    decay (about half a scale height near re-entry), extended back to ``min_sets`` sets over
+    ``min_arc_days`` days when the free arc allows (those extra sets down-weighted); an arc
+    still shorter falls back to B*.  ``bc_range_m2_per_kg`` bounds the ``n_grid``
     log-spaced candidates; an estimate at a bound comes with a warning.  See the module
     docstring for the method and the uncertainty.  Raises :class:`InputError` when no set is
     at or before ``as_of_utc``.
@@ -264,31 +286,42 @@ def fit_ballistic_coefficient(
     except InputError as exc:
         return _bstar_estimate(recent, f"{exc}; BC from B*")
     idx = np.arange(arc.start_index, arc.end_index + 1)
-    t_all = analysis.t_days
+    t_all, a_all = analysis.t_days, analysis.a_km
     t_end = t_all[arc.end_index]
     idx = idx[(t_all[idx] >= t_end - max_arc_days) & ~analysis.outlier[idx]]
-    # near re-entry keep only the last max_decay_km of decay: one BC through the same density
-    # model cannot follow a descent through several scale heights
+    # Near re-entry keep only the last max_decay_km of decay: one BC through the same density
+    # model cannot follow a descent through several scale heights.  But at 200-250 km that
+    # band is crossed in about a day, so the arc is extended back (inside the free arc) until
+    # it holds min_sets sets over min_arc_days; the sets added beyond the band get weights
+    # falling off as exp(-excess / DECAY_WEIGHT_KM), so the recent decay still dominates.
+    weight = np.ones(idx.size)
     if idx.size:
-        idx = idx[analysis.a_km[idx] <= analysis.a_km[idx[-1]] + max_decay_km]
+        above = a_all[idx] - a_all[idx[-1]] - max_decay_km
+        k0 = int(np.flatnonzero(above > 0)[-1]) + 1 if np.any(above > 0) else 0
+        while k0 > 0 and (
+            idx.size - k0 < min_sets or t_all[idx[-1]] - t_all[idx[k0]] < min_arc_days
+        ):
+            k0 -= 1
+        idx, above = idx[k0:], above[k0:]
+        weight = np.exp(-np.maximum(above, 0.0) / DECAY_WEIGHT_KM)
     arc_days = float(t_all[idx[-1]] - t_all[idx[0]]) if idx.size else 0.0
-    if idx.size < 4 or arc_days < min_arc_days:
+    if idx.size < min_sets or arc_days < min_arc_days:
         return _bstar_estimate(
             recent,
-            f"last manoeuvre-free arc too short ({idx.size} sets, {arc_days:.1f} days < "
-            f"{min_arc_days:g}): BC from B*",
+            f"last manoeuvre-free arc too short ({idx.size} sets, {arc_days:.1f} days; need "
+            f"{min_sets} sets over {min_arc_days:g} days): BC from B*",
         )
-    t_obs, a_obs = t_all[idx], analysis.a_km[idx]
+    t_obs, a_obs = t_all[idx], a_all[idx]
     grid = np.geomspace(*bc_range_m2_per_kg, n_grid)
     sim = simulate_arc(sets[idx[0]], t_obs, grid, density, max_step_days=max_step_days)
     fine = np.geomspace(*bc_range_m2_per_kg, 2000)
     use = np.ones(t_obs.size, dtype=bool)
-    bc, resid = _fit_on(a_obs, sim, grid, fine, use)
+    bc, resid = _fit_on(a_obs, sim, grid, fine, use, weight)
     scale = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
     if scale > 0:
         use = np.abs(resid) <= 4.0 * scale
         use[0] = True
-        bc, resid = _fit_on(a_obs, sim, grid, fine, use)
+        bc, resid = _fit_on(a_obs, sim, grid, fine, use, weight)
     r = resid[use]
     sigma_r = max(1.4826 * float(np.median(np.abs(r - np.median(r)))), 1e-6)
     rms = float(np.sqrt(np.mean(r**2)))
@@ -309,8 +342,8 @@ def fit_ballistic_coefficient(
     sig_split = 0.0
     first, second = use & (t_obs <= half), use & (t_obs >= half)
     if first.sum() >= 3 and second.sum() >= 3:
-        b1, _ = _fit_on(a_obs, sim, grid, fine, first)
-        b2, _ = _fit_on(a_obs, sim, grid, fine, second)
+        b1, _ = _fit_on(a_obs, sim, grid, fine, first, weight)
+        b2, _ = _fit_on(a_obs, sim, grid, fine, second, weight)
         sig_split = abs(math.log(b1 / b2)) / 2.0
     sigma_ln = math.sqrt(sig_stat**2 + sig_split**2 + SIGMA_LN_FLOOR**2)
     if bc <= fine[1] or bc >= fine[-2]:

@@ -240,6 +240,9 @@ def predict(
     no_reboost: Annotated[
         bool, typer.Option("--no-reboost", help="Assume a maintained station's reboosts stop now.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Processes for large Monte Carlo runs (same answer for any).")
+    ] = 2,
     as_json: JsonOpt = False,
     plot: Annotated[Path | None, typer.Option(help="Draw the decay curve to this PNG.")] = None,
     online: OnlineOpt = False,
@@ -269,6 +272,7 @@ def predict(
         density_model=density_model,  # type: ignore[arg-type]
         stop_alt_km=stop_alt_km,
         no_reboost=no_reboost,
+        workers=workers,
     )
     options.check()
     resolved = resolve(obj, _options(online, norad, db, lenient))

@@ -49,14 +49,17 @@ Fast density (:class:`ZonalMeanDensity`)
     for the ISS).  Measured effects are in docs/notes/density.md.  Day of year is the integer
     day (as pymsis uses); daily Ap only (no storm-time 3-hourly history).
 
-    Method: points are grouped by (sample, UTC day) -> one set of indices per group.  For each
-    day of year the doy interpolation (8-node trigonometric) is done once and cached; each
-    group's cubic-Lagrange weights over (F10.7A, ratio, Ap) (64 of the 594 table entries)
-    are contracted with the altitude x latitude slab that the call needs by one matrix product
-    (float32); each point then needs a 4 x 4 cubic interpolation in altitude and latitude.
+    Method: points are grouped by (sample, UTC day) -> one set of indices per group.  The doy
+    interpolation (8-node trigonometric) is done once per day of year and process and kept
+    (ZonalMeanDensity doc); each group's cubic-Lagrange weights over (F10.7A, ratio, Ap) (64
+    of the 594 table entries) are contracted with the altitude x latitude nodes it needs --
+    one float32 matrix product over all groups when they share a day of year (samples in
+    step), else one gather of each group's own altitude window (samples at different
+    epochs, kept per sample while its day and window hold); each point then needs a 4 x 4
+    cubic interpolation in altitude and latitude.
     Calls with one point per sample (Cowell) or <= 64 points keep each sample's grid for its
-    current day across calls.  Measured at (N = 1000 samples, K = 24 nodes): 0.3-1.7 M
-    points/s, 13-54x pymsis 2.1 and 2-8x pymsis NRLMSISE-00 in the same run (shared
+    current day across calls.  Measured at (N = 1000 samples, K = 24 nodes): 1.1-2.9 M
+    points/s, 18-48x pymsis 2.1 and 5-9x pymsis NRLMSISE-00 in the same run (shared
     machine; benchmarks/bench_density.py).  Accuracy vs pymsis's local-time mean over
     150-600 km: 0.2-0.4 % rms, < 2 % max; vs the local (local-time-resolved) density:
     23-34 % rms, the diurnal bulge.  ISS orbit-averaged da/dt over a 60-day node cycle:
@@ -76,7 +79,7 @@ Density-model error (:func:`density_model_error`)
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -383,106 +386,292 @@ class _Stencil:
 
 
 _NS_PER_DAY = 86_400 * 10**9
+#: Day-of-year slices per (MSIS version, doy step): (slices, built flags), see ZonalMeanDensity.
+_SLICES: dict[tuple[float, int], tuple[np.ndarray, np.ndarray]] = {}
+#: Altitude rows of a cached per-sample window (a near-circular revolution needs 4-6).
+_WINDOW_ROWS = 6
 
 
 class ZonalMeanDensity:
     """Fast :class:`~deorbit.drag.DensityProvider`: zonal/local-time-mean NRLMSIS (module doc).
 
     ``indices`` supplies F10.7, F10.7A and Ap per (UTC day, sample); ``model_version`` 2.1
-    (NRLMSIS 2.1) or 0 (NRLMSISE-00) picks the shipped table.  ``cache_days`` day-of-year
-    slices (0.7 MB each, ~4 ms to build) are kept.  Indices are clamped to the table
-    (F10.7A 60-300 sfu, F10.7/F10.7A 0.6-2.1, Ap 0-280); altitudes outside 80-1060 km are
-    extrapolated exponentially from the end intervals.  ``lon_deg`` only sets the shape.
+    (NRLMSIS 2.1) or 0 (NRLMSISE-00) picks the shipped table.  Indices are clamped to the
+    table (F10.7A 60-300 sfu, F10.7/F10.7A 0.6-2.1, Ap 0-280); altitudes outside 80-1060 km
+    are extrapolated exponentially from the end intervals.  ``lon_deg`` only sets the shape.
+
+    Day of year.  The table's 8-node trigonometric interpolation in day of year is evaluated
+    once per *day-of-year node* and kept: nodes every ``doy_step_days`` days (doy 1,
+    1 + step, ...); an integer day of year between two nodes is interpolated linearly (in
+    ln rho) between their slices.  Default 1: one slice per integer day of year, exact
+    (366 float32 slices of 0.7 MB, built on first use in ~1 ms; 260 MB once a prediction has
+    visited the whole year).  Step 2 halves the memory (131 MB) for 0.005 % rms, 0.07 % worst
+    error in rho, but doubles the rows each group gathers and is slower (measured in
+    docs/notes/density.md).  Slices are never evicted and are shared by all providers of a
+    process with the same table and step, so samples spread over years of epochs (a long
+    Monte Carlo) never rebuild one.  Pickling (process pools) ships only the index source
+    and settings; each process builds its own slices.
+
+    ``cache_days`` is accepted for backward compatibility and ignored.
     """
 
     def __init__(
-        self, indices: IndexSource, *, model_version: float = 2.1, cache_days: int = 64
+        self,
+        indices: IndexSource,
+        *,
+        model_version: float = 2.1,
+        doy_step_days: int = 1,
+        cache_days: int | None = None,
     ) -> None:
+        if not 1 <= int(doy_step_days) <= 30:
+            raise ValueError("doy_step_days must be 1..30")
         self.indices = indices
         self.version = _msis_version(model_version)
+        self.doy_step_days = int(doy_step_days)
+        self._setup()
+
+    # -- construction / pickling ---------------------------------------------------------------
+
+    def _setup(self) -> None:
+        """Everything derived from the table (rebuilt after unpickling, not shipped)."""
         model = load_density_model(self.version)
-        self._model = model
         n_doy, n_alt, n_lat = model.ln_rho.shape[:3]
         self._ctx_shape = model.ln_rho.shape[3:]
         self._n_ctx = int(np.prod(self._ctx_shape))
-        self._tab = model.ln_rho.reshape(n_doy, -1).astype(np.float32)
+        self._n_lat = n_lat
+        self._n_grid = n_alt * n_lat
         self._shape_al = (n_alt, n_lat)
+        # raw table as (doy node, activity context, alt x lat): a context's grid is one
+        # contiguous row, so gathering the columns a call uses copies whole rows
+        raw = model.ln_rho.reshape(n_doy, self._n_grid, self._n_ctx).transpose(0, 2, 1)
+        self._raw = np.ascontiguousarray(raw, dtype=np.float32)
         self._alt = _Stencil(model.alt_nodes_km)
         self._lat = _Stencil(model.lat_nodes_deg)
         self._fa = _Stencil(model.f107a_nodes_sfu)
         self._ratio = _Stencil(model.f107_ratio_nodes)
         self._ap = _Stencil(model.ap_nodes)
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cache_days = int(cache_days)
+        step = self.doy_step_days
+        n_nodes = -(-365 // step) + 1  # last node at or beyond doy 366
+        # slices are shared by every provider of this process with the same table and step
+        # (a prediction's per-sample and nominal providers); np.empty of this size is
+        # mmap-backed, so only slices actually built take memory
+        key = (self.version, step)
+        if key not in _SLICES:
+            _SLICES[key] = (
+                np.empty((n_nodes, self._n_ctx, self._n_grid), dtype=np.float32),
+                np.zeros(n_nodes, dtype=bool),
+            )
+        self._nodes, self._built = _SLICES[key]
+        ctx_off = np.arange(4)
+        n_r, n_a = self._ctx_shape[1:]
+        self._ctx_off = (
+            (ctx_off[:, None, None] * n_r + ctx_off[None, :, None]) * n_a + ctx_off[None, None, :]
+        ).ravel()
+        self._off16 = (ctx_off[:, None] * n_lat + ctx_off[None, :]).ravel()
         # per-sample grid cache (slot = sample + 1, slot 0 = sample None): day and ln rho
         self._c_day = np.full(1, -(2**62), dtype=np.int64)
-        self._c_tab = np.zeros((1, n_alt * n_lat), dtype=np.float32)
+        self._c_tab = np.zeros((1, self._n_grid), dtype=np.float32)
+        # per-sample altitude-window cache (samples spread over days): day, first row, ln rho
+        self._w_day = np.full(1, -(2**62), dtype=np.int64)
+        self._w_a0 = np.zeros(1, dtype=np.int64)
+        self._w_tab = np.zeros((1, _WINDOW_ROWS * n_lat), dtype=np.float32)
+
+    def forget_samples(self) -> None:
+        """Drop the per-sample grids and windows kept across calls (not the doy slices).
+
+        For benchmarks that repeat one call and must not time cache hits; results are the
+        same either way.
+        """
+        self._c_day[:] = -(2**62)
+        self._w_day[:] = -(2**62)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {
+            "indices": self.indices,
+            "version": self.version,
+            "doy_step_days": self.doy_step_days,
+        }
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._setup()
+
+    # -- day-of-year slices --------------------------------------------------------------------
+
+    def _doy_nodes(self, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lower day-of-year node (G,) and the linear weight of the upper one (G,) per day."""
+        d0 = _day_of_year(day) - 1
+        node, rem = np.divmod(d0, self.doy_step_days)
+        return node, rem / self.doy_step_days
+
+    def _build_nodes(self, nodes: np.ndarray) -> None:
+        """Evaluate the trigonometric doy interpolant at the nodes not built yet."""
+        todo = nodes[~self._built[nodes]]
+        if todo.size == 0:
+            return
+        n_doy = self._raw.shape[0]
+        raw = self._raw.reshape(n_doy, -1)
+        for j in np.unique(todo).tolist():
+            doy = 1.0 + j * self.doy_step_days
+            w = _trig_weights(n_doy, (doy - 1.0) * n_doy / 365.25).astype(np.float32)
+            out = self._nodes[j].reshape(-1)
+            np.multiply(raw[0], w[0], out=out)  # plain loops, not BLAS: no thread spin-up
+            for k in range(1, n_doy):
+                out += raw[k] * w[k]
+            self._built[j] = True
 
     def _doy_table(self, doy: int) -> np.ndarray:
-        """ln rho at integer day of year ``doy``: float32 (n_alt, n_lat, n_context)."""
-        hit = self._cache.get(doy)
-        if hit is not None:
-            self._cache.move_to_end(doy)
-            return hit
-        n_doy = self._tab.shape[0]
-        w = _trig_weights(n_doy, (doy - 1.0) * n_doy / 365.25).astype(np.float32)
-        tab = self._tab[0] * w[0]
-        for j in range(1, n_doy):
-            tab += self._tab[j] * w[j]
-        tab = tab.reshape(*self._shape_al, self._n_ctx)
-        self._cache[doy] = tab
-        if len(self._cache) > self._cache_days:
-            self._cache.popitem(last=False)
-        return tab
+        """ln rho at integer day of year ``doy``: float32 (n_context, n_alt * n_lat)."""
+        j, rem = divmod(int(doy) - 1, self.doy_step_days)
+        f = rem / self.doy_step_days
+        self._build_nodes(np.array([j, j + 1] if f else [j]))
+        return self._nodes[j] if f == 0.0 else (1.0 - f) * self._nodes[j] + f * self._nodes[j + 1]
+
+    # -- contraction over the activity context -------------------------------------------------
 
     def _context_weights(
         self, f107: ArrayF, f107a: ArrayF, ap: ArrayF
     ) -> tuple[np.ndarray, np.ndarray]:
         """Flat table-context indices (n, 64) and cubic weights (n, 64) of each index triple."""
-        n_fa, n_r, n_a = self._ctx_shape
+        _, n_r, n_a = self._ctx_shape
         fk, fw = self._fa(f107a)
         rk, rw = self._ratio(f107 / f107a)
         ak, aw = self._ap(ap)
-        four = np.arange(4)
-        off = (
-            (four[:, None, None] * n_r + four[None, :, None]) * n_a + four[None, None, :]
-        ).ravel()
         base = (fk * n_r + rk) * n_a + ak
         w = fw[:, :, None, None] * rw[:, None, :, None] * aw[:, None, None, :]
-        return base[:, None] + off, w.reshape(base.size, 64)
+        return base[:, None] + self._ctx_off, w.reshape(base.size, 64)
 
     def _slabs(
-        self, g_day: np.ndarray, g_sample: np.ndarray | None, alt_rows: slice, lat_cols: slice
+        self, g_day: np.ndarray, g_sample: np.ndarray | None, lo: int, hi: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """ln rho on the (alt_rows x lat_cols) nodes for each group (day, sample).
+        """ln rho on the flat alt x lat grid nodes ``lo:hi`` for each group (day, sample).
 
-        Returns the slabs (n_groups, n_nodes) float32 stacked in day-of-year order and
-        ``rank`` (group -> row).  One matrix product per day of year over the activity-context
-        columns the groups touch (64 cubic weights each).
+        Returns the slabs (n_groups, hi - lo) float32 stacked in doy-node order and ``rank``
+        (group -> row).  Groups are split by their lower day-of-year node; for each node one
+        float32 matrix product (groups x used columns) @ (used columns x nodes), the columns
+        being the activity contexts the groups touch (64 cubic weights each) in the node's
+        slice and, for days between nodes, the next node's slice (weights 1 - f and f).
         """
         f107, f107a, ap = (
             np.atleast_1d(np.asarray(x, dtype=float))
             for x in self.indices.daily_indices(g_day, g_sample)
         )
         flat, wctx = self._context_weights(f107, f107a, ap)
-        g_doy = _day_of_year(g_day)
-        order = np.argsort(g_doy, kind="stable")
-        cuts = np.flatnonzero(np.diff(g_doy[order])) + 1
+        node, frac = self._doy_nodes(g_day)
+        two = self.doy_step_days > 1
+        self._build_nodes(np.unique(np.concatenate([node, node + 1]) if two else node))
+        if node.size == 1 or np.all(node == node[0]):
+            order = np.arange(node.size)
+            groups = [order]
+        else:
+            order = np.argsort(node, kind="stable")
+            groups = np.split(order, np.flatnonzero(np.diff(node[order])) + 1)
+        used = np.zeros(self._n_ctx, dtype=bool)
         parts = []
-        for rows in np.split(order, cuts):
-            tab = self._doy_table(int(g_doy[rows[0]]))[alt_rows, lat_cols]
-            fr = flat[rows]
-            used = np.zeros(self._n_ctx, dtype=bool)
+        for rows in groups:
+            j = int(node[rows[0]])
+            fr = flat[rows] if len(groups) > 1 else flat
+            used[:] = False
             used[fr] = True
             cols = np.flatnonzero(used)
+            u = cols.size
             pos = (np.cumsum(used) - 1).take(fr)
-            sub = tab[:, :, cols].reshape(-1, cols.size)
-            w = np.zeros((rows.size, cols.size), dtype=np.float32)
-            w[np.arange(rows.size)[:, None], pos] = wctx[rows]
-            parts.append(w @ sub.T)
+            wr = wctx[rows] if len(groups) > 1 else wctx
+            f = frac[rows] if len(groups) > 1 else frac
+            r_idx = np.arange(rows.size)[:, None]
+            if not f.any():
+                sub = self._nodes[j, cols, lo:hi]
+                w = np.zeros((rows.size, u), dtype=np.float32)
+                w[r_idx, pos] = wr
+            else:
+                sub = self._nodes[j : j + 2, cols, lo:hi].reshape(2 * u, hi - lo)
+                w = np.zeros((rows.size, 2 * u), dtype=np.float32)
+                w[r_idx, pos] = wr * (1.0 - f)[:, None]
+                w[r_idx, pos + u] = wr * f[:, None]
+            parts.append(w @ sub)
+        if len(groups) == 1:
+            return parts[0], order
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
-        return (parts[0] if len(parts) == 1 else np.concatenate(parts)), rank
+        return np.concatenate(parts), rank
+
+    def _windows(
+        self, g_day: np.ndarray, g_sample: np.ndarray | None, a0: np.ndarray, n_rows: int
+    ) -> np.ndarray:
+        """ln rho on ``n_rows`` altitude rows from ``a0`` (G,) (all latitudes) per group.
+
+        For groups spread over many day-of-year nodes (no Python loop over nodes): the
+        2 x 64 (node, context) grid rows of every group are gathered in one fancy index --
+        within a context row the altitude window is one contiguous run of n_rows x n_lat
+        floats -- and contracted with the group's weights.  Cost ~128 x n_rows x n_lat
+        multiply-adds per group.
+        """
+        f107, f107a, ap = (
+            np.atleast_1d(np.asarray(x, dtype=float))
+            for x in self.indices.daily_indices(g_day, g_sample)
+        )
+        flat, wctx = self._context_weights(f107, f107a, ap)
+        node, frac = self._doy_nodes(g_day)
+        two = self.doy_step_days > 1
+        self._build_nodes(np.unique(np.concatenate([node, node + 1]) if two else node))
+        width = n_rows * self._n_lat
+        buf = self._nodes.reshape(-1)
+        view = np.lib.stride_tricks.as_strided(
+            buf, shape=(buf.size - width + 1, width), strides=(buf.itemsize, buf.itemsize)
+        )
+        start = a0 * self._n_lat
+        row0 = (node[:, None] * self._n_ctx + flat) * self._n_grid + start[:, None]  # (G, 64)
+        if two:
+            rows = np.concatenate([row0, row0 + self._n_ctx * self._n_grid], axis=1)
+            f = frac[:, None]
+            w = np.concatenate([wctx * (1.0 - f), wctx * f], axis=1).astype(np.float32)
+        else:
+            rows, w = row0, wctx.astype(np.float32)
+        blk = view[rows]  # (G, 64 or 128, width)
+        return np.matmul(w[:, None, :], blk)[:, 0]
+
+    def _cached_windows(
+        self, g_day: np.ndarray, g_sample: np.ndarray, a_min: np.ndarray, a_max: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_windows` of ``_WINDOW_ROWS`` rows, one kept per sample across calls.
+
+        Group g (its sample's day ``g_day``) needs altitude rows ``a_min[g]`` to
+        ``a_max[g] + 3``.  A sample's window is reused while its day is the same and it
+        covers the rows needed: in the long-term decay, RK4 stages 2 and 3 share a day, and
+        stage 4 of one step is the day of stage 1 of the next, so about half of the windows
+        come from the cache.  Returns the windows (G, rows x n_lat) and their first rows a0.
+        """
+        n_rows = _WINDOW_ROWS
+        slot = g_sample + 1
+        need = int(slot.max()) + 1
+        if need > self._w_day.size:
+            grow = max(need, 2 * self._w_day.size) - self._w_day.size
+            self._w_day = np.concatenate([self._w_day, np.full(grow, -(2**62))])
+            self._w_a0 = np.concatenate([self._w_a0, np.zeros(grow, dtype=np.int64)])
+            self._w_tab = np.concatenate(
+                [self._w_tab, np.zeros((grow, self._w_tab.shape[1]), np.float32)]
+            )
+        c_a0 = self._w_a0.take(slot)
+        hit = (self._w_day.take(slot) == g_day) & (c_a0 <= a_min) & (c_a0 + n_rows >= a_max + 4)
+        spare = n_rows - (a_max - a_min + 4)
+        a0 = np.where(hit, c_a0, np.clip(a_min - spare // 2, 0, self._shape_al[0] - n_rows))
+        miss = np.flatnonzero(~hit)
+        if miss.size == 0:
+            return self._w_tab[slot], a0
+        new = self._windows(g_day[miss], g_sample[miss], a0[miss], n_rows)
+        if miss.size == slot.size:
+            out = new
+        else:
+            out = self._w_tab[slot]
+            out[miss] = new
+        # keep one window per slot (the last of this call's misses for it)
+        s_m = slot[miss]
+        _, last = np.unique(s_m[::-1], return_index=True)
+        pick = miss.size - 1 - last
+        self._w_tab[s_m[pick]] = new[pick]
+        self._w_day[s_m[pick]] = g_day[miss[pick]]
+        self._w_a0[s_m[pick]] = a0[miss[pick]]
+        return out, a0
 
     def _cached_grids(self, slot: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full (alt x lat) grids for per-point (slot, day): table (rows, n_grid), row (P,).
@@ -490,7 +679,7 @@ class ZonalMeanDensity:
         One grid per slot (sample + 1; 0 = unperturbed) for its latest day is kept across
         calls, so a Cowell integration recomputes a sample's grid once per UTC day.
         """
-        n_grid = self._shape_al[0] * self._shape_al[1]
+        n_grid = self._n_grid
         need = int(slot.max()) + 1
         if need > self._c_day.size:
             grow = max(need, 2 * self._c_day.size)
@@ -498,10 +687,10 @@ class ZonalMeanDensity:
             self._c_tab = np.concatenate(
                 [self._c_tab, np.zeros((grow - self._c_tab.shape[0], n_grid), np.float32)]
             )
-        row = slot.copy()
         stale = np.flatnonzero(self._c_day.take(slot) != day)
         if stale.size == 0:
-            return self._c_tab, row
+            return self._c_tab, slot
+        row = slot.copy()
         d0 = int(day[stale].min())
         span = int(day[stale].max()) - d0 + 1
         ukey, inv = np.unique(slot[stale] * span + (day[stale] - d0), return_inverse=True)
@@ -509,7 +698,7 @@ class ZonalMeanDensity:
         sample = None if np.all(g_slot == 0) else g_slot - 1
         if sample is not None and np.any(g_slot == 0):
             raise ValueError("mixing sample=None and sample indices in one call")
-        slabs, rank = self._slabs(g_day, sample, slice(None), slice(None))
+        slabs, rank = self._slabs(g_day, sample, 0, n_grid)
         n_slots = self._c_tab.shape[0]
         table = np.concatenate([self._c_tab, slabs])  # before the update: this call's view
         # keep one (the latest) day per slot; explicit, since fancy assignment with repeated
@@ -537,7 +726,7 @@ class ZonalMeanDensity:
         if sample is not None:
             shapes.append(np.shape(sample))
         shape = np.broadcast_shapes(*shapes)
-        n_pts = int(np.prod(shape))
+        n_pts = math.prod(shape)
         if n_pts == 0:
             return np.zeros(shape)
         day_p = np.broadcast_to(day, shape).ravel()
@@ -545,11 +734,11 @@ class ZonalMeanDensity:
         alt_p = np.broadcast_to(alt, shape).ravel()
         ka, wa = self._alt(alt_p, extrapolate=True)
         kl, wl = self._lat(lat_p)
-        four = np.arange(4)
+        n_l = self._n_lat
         # Small calls (<= 64 points: overhead-bound) and one point per sample (Cowell):
         # full-grid tables per sample cached across calls (recomputed once per sample and
         # UTC day).  Large calls with many points per sample (orbit averages of N samples x
-        # K nodes): tables for this call only, on the slab of nodes the call needs.
+        # K nodes): tables for this call only, on the altitude rows the call needs.
         per_sample = n_pts <= 64 or (sample is not None and np.size(sample) == n_pts)
         if per_sample:
             slot = (
@@ -560,7 +749,6 @@ class ZonalMeanDensity:
             if sample is not None and slot.size and slot.min() < 1:
                 raise ValueError("sample indices must be >= 0")
             table, row = self._cached_grids(slot, day_p)
-            n_l = self._shape_al[1]
             base = row * table.shape[1] + ka * n_l + kl
         else:
             d0 = int(day_p.min())
@@ -573,14 +761,28 @@ class ZonalMeanDensity:
             ukey, inv = np.unique(key, return_inverse=True)
             g_day = ukey % span + d0
             g_sample = None if sample is None else ukey // span
-            a_lo, a_hi = int(ka.min()), int(ka.max()) + 4
-            l_lo, l_hi = int(kl.min()), int(kl.max()) + 4
-            n_l = l_hi - l_lo
-            table, rank = self._slabs(g_day, g_sample, slice(a_lo, a_hi), slice(l_lo, l_hi))
-            base = rank.take(inv) * table.shape[1] + (ka - a_lo) * n_l + (kl - l_lo)
+            node, _ = self._doy_nodes(g_day)
+            if node.min() == node.max():
+                # typical early in a Monte Carlo: all samples in step, one doy node
+                a_lo, a_hi = int(ka.min()), int(ka.max()) + 4
+                table, rank = self._slabs(g_day, g_sample, a_lo * n_l, a_hi * n_l)
+                base = rank.take(inv) * table.shape[1] + (ka - a_lo) * n_l + kl
+            else:
+                # samples spread over days: each group's own altitude window, one gather
+                n_g = g_day.size
+                a_min = np.full(n_g, 1 << 30, dtype=np.int64)
+                a_max = np.zeros(n_g, dtype=np.int64)
+                np.minimum.at(a_min, inv, ka)
+                np.maximum.at(a_max, inv, ka)
+                n_rows = int((a_max - a_min).max()) + 4
+                if g_sample is not None and n_rows <= _WINDOW_ROWS:
+                    table, a0 = self._cached_windows(g_day, g_sample, a_min, a_max)
+                else:
+                    a0 = np.minimum(a_min, self._shape_al[0] - n_rows)
+                    table = self._windows(g_day, g_sample, a0, n_rows)
+                base = inv * table.shape[1] + (ka - a0.take(inv)) * n_l + kl
         # per point: 4 x 4 cubic in altitude and latitude
-        off = (four[:, None] * n_l + four[None, :]).ravel()
-        vals = table.ravel().take(base[:, None] + off)
+        vals = table.ravel().take(base[:, None] + self._off16)
         wal = (wa[:, :, None] * wl[:, None, :]).reshape(-1, 16)
         ln = np.einsum("pk,pk->p", vals, wal)
         return np.exp(ln).reshape(shape)

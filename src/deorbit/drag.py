@@ -189,6 +189,32 @@ def drag_acceleration_km_s2(
     return k[..., None] * speed * vr
 
 
+#: Scale heights of the CIRA-72 reference atmosphere (Vallado 2013, Table 8-4): base altitude
+#: (km) and H (km) of each band.  Used only where a rough, provider-independent H is enough:
+#: the handover criterion (:func:`deorbit.decay.propagate_decay`) and the Cowell step control.
+_REF_H_ALT_KM = np.array(
+    [0, 25, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 180, 200, 250, 300, 350,
+     400, 450, 500, 600, 700, 800, 900, 1000],
+    dtype=float,
+)  # fmt: skip
+_REF_H_KM = np.array(
+    [7.249, 6.349, 6.682, 7.554, 8.382, 7.714, 6.549, 5.799, 5.382, 5.877, 7.263, 9.473, 12.636,
+     16.149, 22.523, 29.740, 37.105, 45.546, 53.628, 53.298, 58.515, 60.828, 63.822, 71.835,
+     88.667, 124.64, 181.05, 268.00],
+)  # fmt: skip
+
+
+def reference_scale_height_km(alt_km: npt.ArrayLike) -> ArrayF:
+    """Density scale height H (km) of the CIRA-72 reference atmosphere at ``alt_km``.
+
+    Piecewise linear between the Table 8-4 band values (Vallado 2013), constant outside
+    0-1000 km.  Real thermospheric H varies by +-30 % with solar activity; this is a yardstick
+    for "how far must the altitude change before the drag changes by a factor e", e.g. 9.5 km
+    at 120 km, 22.5 km at 150 km, 58.5 km at 400 km.
+    """
+    return np.interp(np.asarray(alt_km, dtype=float), _REF_H_ALT_KM, _REF_H_KM)
+
+
 def nodes_for(a_km: npt.ArrayLike, e: npt.ArrayLike, *, minimum: int = 16) -> int:
     """Trapezoid nodes in E that resolve the perigee density peak of every sample (the most
     demanding one's count; :func:`nodes_for_each` gives each sample its own)."""

@@ -54,7 +54,9 @@ Accuracy (measured, docs/notes/bcfit.md)
     ISS: reboosts of >= ~0.1 km are found within the TLE gap in which they happened; no false
     detection from single bad sets in the synthetic tests.  Two burns within ``m`` sets of
     each other are reported as one.  Detection near the first and last ``m`` sets of a history
-    uses one-sided windows and is less sensitive.
+    uses one-sided windows and is less sensitive; in the last ``m`` sets a *lowering* (step or
+    sustained) is only declared when sets with two-sided windows see it too, because the
+    accelerating drag decay at the end of a truncated history looks like one from one side.
 """
 
 from __future__ import annotations
@@ -351,6 +353,9 @@ def detect_manoeuvres(
         up = (jump > k_step * sig_j + bend) & (jump > min_delta_a_km)
         down = (-jump > k_step * sig_j + bend) & (-jump > lowering_factor * drag_drop)
         down &= -jump > min_delta_a_km
+        # the last m gaps see fewer than m sets after them: a drop there may be the drag decay
+        # accelerating (density grows as exp(-dh/H)), so a lowering needs two-sided evidence
+        down[max(nk - 1 - m, 0) :] = False
         flagged = np.where(np.isfinite(jump), up | down, False)
         for s, e in _runs(flagged):
             j = s + int(np.argmax(np.abs(jump[s : e + 1])))
@@ -398,6 +403,14 @@ def detect_manoeuvres(
             & (excess > k_rate * sig_rate)
             & (excess > min_excess_rate_km_per_day)
         )
+        # One-sided evidence at the end of a (truncated) history: the rate window of the last
+        # m sets holds only sets before them, and the drag trend there is a one-sided median of
+        # an accelerating decay.  A lowering is declared there only if it is also seen by sets
+        # with full two-sided windows (its run reaches back before the last m sets).
+        tail = nk - m
+        for s_, e_ in _runs(lowering):
+            if s_ >= tail:
+                lowering[s_ : e_ + 1] = False
         for mask, kind in ((rising, "raise"), (lowering, "lower")):
             for s, e in _runs(mask):
                 i0, i1 = max(s - 1, 0), min(e + 1, nk - 1)

@@ -40,6 +40,10 @@ from deorbit.spacecraft import known_spacecraft
 __all__ = ["Prediction", "PredictOptions", "apply_as_of", "run_prediction"]
 
 SpaceWeatherMode = Literal["asof", "observed"]
+#: Monte Carlo runs of at least this many samples are split into SPLIT_CHUNKS fixed batches,
+#: which ``workers`` processes share (the split, not the worker count, fixes the answer).
+SPLIT_MIN_SAMPLES = 200
+SPLIT_CHUNKS = 2
 #: Cd used to turn --mass-kg/--area-m2 into a BC when --cd is not given.
 DEFAULT_CD = 2.2
 
@@ -62,6 +66,9 @@ class PredictOptions:
     stop_alt_km: float = 80.0
     no_reboost: bool = False
     max_days: float = 3650.0
+    #: Processes for the Monte Carlo (1: all samples in this process, as one batch).
+    #: Processes for the Monte Carlo (large runs are split in two fixed halves).
+    workers: int = 2
 
     def check(self) -> None:
         """Reject impossible values with the option's name."""
@@ -75,6 +82,7 @@ class PredictOptions:
             ("--area-m2", self.area_m2, 1e-5, 1e5),
             ("--cd", self.cd, 0.5, 5.0),
             ("--stop-alt-km", self.stop_alt_km, 10.0, 150.0),
+            ("--workers", self.workers, 1, 64),
         ):
             if value is not None and not (math.isfinite(value) and lo <= value <= hi):
                 raise InputError(
@@ -282,6 +290,7 @@ def run_prediction(obj: ResolvedObject, options: PredictOptions) -> Prediction:
     else:
         bc_samples, density_scale = np.array([bc]), np.ones(1)
 
+    n_chunks = SPLIT_CHUNKS if n >= SPLIT_MIN_SAMPLES else 1
     result = predict_reentry(
         start,
         None,
@@ -290,6 +299,10 @@ def run_prediction(obj: ResolvedObject, options: PredictOptions) -> Prediction:
         density_scale=density_scale,
         stop_alt_km=options.stop_alt_km,
         max_days=options.max_days,
+        # A fixed split (independent of the worker count) keeps the answer identical whatever
+        # --workers is: each half always runs as one batch, in this process or another.
+        workers=options.workers if n_chunks > 1 else None,
+        chunk_size=-(-n // n_chunks),
     )
     nominal = (
         result

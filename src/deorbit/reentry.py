@@ -5,9 +5,13 @@ Pipeline (all stages vectorised over N samples)
        (:func:`deorbit.decay.mean_orbit_from_element_set`: SGP4 mean e, i, Omega, omega, M;
        a from SGP4's time-averaged radius), or a :class:`~deorbit.decay.MeanOrbit` is given.
     2. Long-term: orbit-averaged mean-element integration under drag and J2
-       (:func:`deorbit.decay.propagate_decay`) until the perigee reaches ``handover_alt_km``
-       (default 160 km: there the ISS loses ~2.5 km per revolution, ~10 % of the scale height,
-       and ~16 h remain.  Measured on the ISS case (NRLMSISE-00): handing over at 200, 180 or
+       (:func:`deorbit.decay.propagate_decay`) until averaging stops being valid: perigee
+       below ``handover_alt_km`` (160 km) *and* a perigee drop per revolution of more than
+       10 % of the scale height, or perigee at ``handover_min_alt_km`` (125 km).  A
+       near-circular orbit meets this at ~150-160 km (there the ISS loses ~2.5 km per
+       revolution and ~16 h remain); a 150 x 300 km orbit averages on for days (its perigee
+       sinks ~0.1 km per revolution).  Plain rule (``handover_perigee_drop=None``): perigee at
+       ``handover_alt_km``.  Measured on the ISS case (NRLMSISE-00): handing over at 200, 180 or
        160 km moves the 80 km epoch by < 9 min, 160 vs 180 km by 31 s and 1 deg; at 150 and
        140 km averaging starts to fail (+9 min).  Lower is faster: Cowell costs 2 density
        calls per 120 s of flight, the long-term phase 4 x 16 points per 2 days.)
@@ -75,6 +79,31 @@ class ReentryResult:
         return (self.epoch_utc - self.start.epoch_utc).astype(np.int64) / 86400e9
 
 
+def _run_in_processes(jobs: list[tuple], workers: int) -> list:
+    """Run batches in fresh ("spawn") worker processes with single-threaded BLAS.
+
+    Forked children would inherit the parent's BLAS thread pool and oversubscribe the cores;
+    spawned ones read ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` = 1 when they import numpy.
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: "1" for k in keys})
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return list(pool.map(_run_batch, *zip(*jobs, strict=True)))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def predict_reentry(
     state0: ElementSet | MeanOrbit,
     epoch_utc: datetime | np.datetime64 | None,
@@ -84,6 +113,8 @@ def predict_reentry(
     density_scale: npt.ArrayLike = 1.0,
     stop_alt_km: float = 80.0,
     handover_alt_km: float = 160.0,
+    handover_min_alt_km: float = 125.0,
+    handover_perigee_drop: float | None = 0.1,
     n_samples: int | None = None,
     max_days: float = 3650.0,
     max_step_days: float = 2.0,
@@ -102,6 +133,14 @@ def predict_reentry(
     (N,) with N = ``n_samples`` or their common length: that is the Monte Carlo axis.
     ``handover_alt_km`` must lie above ``stop_alt_km``; ``max_step_days``/``max_da_km`` are the
     long-term step caps (defaults converge the ISS lifetime to < 0.1 %, see docs/notes/decay.md).
+
+    Handover to Cowell: a sample whose perigee is below ``handover_alt_km`` hands over when its
+    perigee falls by more than ``handover_perigee_drop`` x H (reference scale height at the
+    perigee) per revolution, or at the latest when the perigee reaches ``handover_min_alt_km``
+    (raised to ``stop_alt_km`` + 5 km if needed).  Near-circular orbits meet the first condition
+    at ~160 km (as before); eccentric ones average on while that is valid (a 150 x 300 km orbit
+    for days), which is both cheaper and as accurate (docs/notes/decay.md).
+    ``handover_perigee_drop=None`` restores the plain rule "perigee <= handover_alt_km".
     The final phase is ABM-8 with ``cowell_abm_step_s`` steps while drag is weak (120 s: the
     ISS 120 km epoch within 1.1 s of DOP853 at rtol 1e-10), RK4 after.
 
@@ -157,6 +196,8 @@ def predict_reentry(
     params = _Params(
         stop_alt_km,
         handover_alt_km,
+        min(max(handover_min_alt_km, stop_alt_km + 5.0), handover_alt_km),
+        handover_perigee_drop,
         max_days,
         max_step_days,
         max_da_km,
@@ -176,10 +217,7 @@ def predict_reentry(
         if workers == 1 or len(jobs) == 1:
             parts = [_run_batch(*job) for job in jobs]
         else:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-                parts = list(pool.map(_run_batch, *zip(*jobs, strict=True)))
+            parts = _run_in_processes(jobs, min(workers, len(jobs)))
     return ReentryResult(
         start=start,
         epoch_utc=np.concatenate([p.epoch_utc for p in parts]),
@@ -208,6 +246,8 @@ _HISTORY_FIELDS = tuple(DecayHistory.__dataclass_fields__)
 class _Params:
     stop_alt_km: float
     handover_alt_km: float
+    handover_min_alt_km: float
+    handover_perigee_drop: float | None
     max_days: float
     max_step_days: float
     max_da_km: float
@@ -255,6 +295,8 @@ def _run_batch(
         density,
         density_scale=scale,
         handover_alt_km=params.handover_alt_km,
+        max_perigee_drop_per_rev=params.handover_perigee_drop,
+        handover_min_alt_km=params.handover_min_alt_km,
         max_days=params.max_days,
         max_step_days=params.max_step_days,
         max_da_km=params.max_da_km,
