@@ -74,6 +74,20 @@ def main() -> None:
             mass_kg=mass,
         )
     )
+    p05 = datetime.fromisoformat(pj["reentry"]["p05_utc"].replace("Z", "+00:00"))
+    p95 = datetime.fromisoformat(pj["reentry"]["p95_utc"].replace("Z", "+00:00"))
+    window_days = (p95 - p05).total_seconds() / 86400
+    window_revs = window_days * es.mean_motion_rev_per_day
+    from deorbit.exposure import latitude_distribution
+
+    band = latitude_distribution(
+        es.inclination_deg, 0.5 * (es.perigee_alt_km + es.apogee_alt_km)
+    ).max_lat_deg
+    probs = sorted((r["probability"], r["adm0_a3"]) for r in sj["countries"])[::-1]
+    ranks = {code: k for k, (_, code) in enumerate(probs, 1)}
+    n_countries = sum(1 for p_, _ in probs if p_ > 0)
+    rus, usa, chn = (sj["focus"][c]["probability"] for c in ("RUS", "USA", "CHN"))
+    rus_rank = ranks.get("RUS")
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -112,11 +126,13 @@ def main() -> None:
     lines += [
         f"| ocean | {pct(sj['ocean_probability'])} | | {pct(longrun['ocean_probability'])} |",
         "",
-        "The predicted window spans years, so the footprint of the uncontrolled case covers the "
-        "whole band between 51.8 S and 51.8 N: which country is hit is a matter of the "
-        "re-entry minute, which no prediction months ahead can give.  The 2022 claim that the "
-        'ISS "doesn\'t fly over Russia" is false: Russia carries about 2 % of the impact '
-        "probability, comparable to the USA and China.",
+        f"The 90 % window spans {window_days:,.0f} days ({window_revs:,.0f} revolutions), so "
+        "the footprint of the uncontrolled case covers the whole band between "
+        f"{band:.1f} S and {band:.1f} N: which country is hit depends on the re-entry minute, "
+        "which no prediction that far ahead can give.  On the 2022 claim that the ISS "
+        f'"doesn\'t fly over Russia": Russia carries {pct(rus)} of the impact probability '
+        f"(rank {rus_rank} of {n_countries} countries), against {pct(usa)} for the USA and "
+        f"{pct(chn)} for China.",
         "",
         "## Controlled deorbit into the South Pacific Ocean Uninhabited Area",
         "",
@@ -139,10 +155,9 @@ def main() -> None:
         "",
     ]
     lines += [f"* {x['quantity']}: {x['value']} ({x['source']})" for x in pj["assumptions"]]
-    lines += [
-        "",
-        "Warnings: " + "; ".join(pj["warnings"] + sj["warnings"]) if pj["warnings"] else "",
-    ]
+    warnings = list(dict.fromkeys(pj["warnings"] + sj["warnings"]))
+    if warnings:
+        lines += ["", "Warnings: " + "; ".join(warnings)]
     out = Path(a.out)
     atomic_write_text(out, "\n".join(lines) + "\n")
     print("\n".join(lines))
