@@ -3,7 +3,7 @@
 Cases (default space weather as known at the last element set, NRLMSIS 2.1, 80 km stop):
 
 - ``ISS``: ``resolve('ISS')`` with ``no_reboost=True`` (lifetimes of 1-5 years across samples);
-- ``GENESAT-1``: NORAD 29655 from ``/work/shared/validation/tles/29655.tle``, truncated to the
+- ``GENESAT-1``: NORAD 29655 from ``../shared/validation/tles/29655.tle``, truncated to the
   sets at least ``--short-days`` (10) days before its 2010-08-04 re-entry, so the prediction
   starts ~10 days out (ballistic coefficient fitted from the history).
 
@@ -29,7 +29,7 @@ from deorbit.jobs import resolve
 from deorbit.objects import ResolvedObject
 from deorbit.predict import PredictOptions, run_prediction
 
-GENESAT_TLE = Path("/work/shared/validation/tles/29655.tle")
+GENESAT_TLE = Path(__file__).resolve().parents[2] / "shared" / "validation" / "tles" / "29655.tle"
 #: GENESAT-1 re-entry (day of year 216 of 2010 = 2010-08-04).
 GENESAT_REENTRY_YYDDD = 10216.0
 

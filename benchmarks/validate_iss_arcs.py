@@ -1,11 +1,11 @@
 """Measure BC fitting and decay prediction on real element histories (docs/notes/bcfit.md).
 
-1. ISS (25544) reboost-free arcs of >= 30 days in /work/shared/validation/iss/: with OBSERVED
+1. ISS (25544) reboost-free arcs of >= 30 days in ../shared/validation/iss/: with OBSERVED
    space weather, predict the altitude loss over the arc from its first set with the ISS's
    physical BC (Cd 2.2 x 1,600 m^2 / 420,000 kg = 0.00838 m^2/kg, an assumption: NASA ISS
    reference figures, as in docs/notes/decay.md), and fit the BC on the first half of the arc
    and predict the second half with it.
-2. Re-entry events in /work/shared/validation/tles/: fitted BC at 30/10/3/1 days before the
+2. Re-entry events in ../shared/validation/tles/: fitted BC at 30/10/3/1 days before the
    truth with only the sets available then, and the manoeuvres detected in each history.
 
 Usage: python benchmarks/validate_iss_arcs.py [--version 0|2.1] [--shared PATH]

@@ -3,7 +3,7 @@
 Two jobs (docs/notes/bcfit.md explains why both matter):
 
 ``yardstick`` (default)
-    Runs ``/work/shared/validation/score_reentry.py`` with the installed ``deorbit`` CLI
+    Runs ``../shared/validation/score_reentry.py`` with the installed ``deorbit`` CLI
     (``deorbit predict FILE --json --samples 100 --seed 1`` on the element sets available 30, 10,
     3 and 1 days before each real re-entry), captures its per-run table and summary line, and
     writes them as a Markdown section, with the date and the git commit, to
@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path("/work/shared/validation")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "validation"
 
 
 # -- yardstick -------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def _markdown(table: list[str], summary: str, args: argparse.Namespace, sec: flo
         [
             "# Re-entry validation (common yardstick)",
             "",
-            "Written by `benchmarks/validate_reentry.py`: `/work/shared/validation/score_reentry.py`"
+            "Written by `benchmarks/validate_reentry.py`: `../shared/validation/score_reentry.py`"
             f" with `deorbit predict FILE --json --samples {args.samples} --seed 1` on the sets"
             " available H days before each real re-entry.  Relative error = |error| less the"
             ' truth\'s own uncertainty, over the lead time; "in 90 %" = truth inside the'

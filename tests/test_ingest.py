@@ -24,7 +24,7 @@ from deorbit.errors import InputError
 from deorbit.formats import load_elements
 from deorbit.store import ElementStore
 
-VALIDATION = Path("/work/shared/validation")
+VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
 REAL_FILES = sorted(glob.glob(str(VALIDATION / "tles" / "*.tle"))) + [
     str(VALIDATION / "iss" / "25544_2021-2022.tle")
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,7 +158,9 @@ def test_lowering_under_way_at_the_end_of_a_truncated_history_is_still_found():
     assert len(lows) == 1 and lows[0].start_utc <= T0 + timedelta(days=51)
 
 
-_STARLINK = "/work/shared/validation/tles/44240.tle"
+_STARLINK = str(
+    Path(__file__).resolve().parents[2] / "shared" / "validation" / "tles" / "44240.tle"
+)
 
 
 @pytest.mark.skipif(not __import__("os").path.exists(_STARLINK), reason="validation data absent")

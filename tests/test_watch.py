@@ -18,7 +18,7 @@ from deorbit.catalogue.watch import dask_client, object_seed, watch
 from deorbit.errors import InputError
 from deorbit.store import ElementStore
 
-VALIDATION = Path("/work/shared/validation")
+VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
 AS_OF = datetime(2025, 6, 1, 12, tzinfo=UTC)
 STARLINKS = (44238, 44240, 44249, 44252)
 

@@ -80,6 +80,7 @@ Density-model error (:func:`density_model_error`)
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Literal
 
@@ -128,7 +129,7 @@ def _day_of_year(day: np.ndarray) -> np.ndarray:
 # ---- index sources ---------------------------------------------------------------------------
 
 
-class IndexSource:
+class IndexSource(ABC):
     """MSIS space-weather inputs per UTC day, optionally per Monte Carlo sample.
 
     Subclasses implement :meth:`daily_indices`.  ``as_of_day`` (day number, or None) is the
@@ -137,12 +138,12 @@ class IndexSource:
 
     as_of_day: int | None = None
 
+    @abstractmethod
     def daily_indices(self, day: np.ndarray, sample: np.ndarray | None = None) -> IndexTriple:
         """(F10.7 of the previous day, F10.7A, daily Ap) for integer ``day`` numbers.
 
         ``day`` and ``sample`` broadcast; the results have the broadcast shape.
         """
-        raise NotImplementedError
 
     def indices(self, t_utc: npt.ArrayLike, sample: np.ndarray | None = None) -> IndexTriple:
         """(F10.7, F10.7A, Ap) at ``datetime64`` instants (the values of their UTC day)."""

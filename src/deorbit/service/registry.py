@@ -35,7 +35,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,8 @@ __all__ = [
     "get_kind",
     "register",
 ]
+
+_P = TypeVar("_P", bound=BaseModel)
 
 #: Most Monte Carlo samples one service request may ask for (the CLI allows 100,000).
 MAX_SAMPLES = 5000
@@ -226,15 +228,23 @@ def predict_options(params: PredictParams):
     return options
 
 
-def check_predict(params: PredictParams) -> PredictParams:
-    """Normalise OBJECT to digits, check the options, and check the object is known."""
+def known_object(params: _P) -> _P:
+    """``params`` with OBJECT as catalogue-number digits, after checking the object is known.
+
+    Raises UnknownObjectError (404) at submission rather than as a failed job later.
+    """
     from deorbit.jobs import resolve
     from deorbit.service.objects import to_catalogue_number
 
     number = str(to_catalogue_number(params.object))
-    predict_options(params)
-    resolve(number)  # UnknownObjectError (404) now rather than a failed job later
+    resolve(number)
     return params.model_copy(update={"object": number})
+
+
+def check_predict(params: PredictParams) -> PredictParams:
+    """Normalise OBJECT to digits, check the options, and check the object is known."""
+    predict_options(params)
+    return known_object(params)
 
 
 def run_predict_job(params: PredictParams, progress: Progress) -> JobResult:
@@ -320,13 +330,8 @@ def risk_options(params: RiskParams):
 
 def check_risk(params: RiskParams) -> RiskParams:
     """Normalise OBJECT to digits, check the options and that the object is known."""
-    from deorbit.jobs import resolve
-    from deorbit.service.objects import to_catalogue_number
-
-    number = str(to_catalogue_number(params.object))
     risk_options(params)
-    resolve(number)
-    return params.model_copy(update={"object": number})
+    return known_object(params)
 
 
 def run_risk_job(params: RiskParams, progress: Progress) -> JobResult:
@@ -374,14 +379,9 @@ class ReboostParams(BaseModel):
 
 
 def check_reboost(params: ReboostParams) -> ReboostParams:
-    from deorbit.jobs import resolve
-    from deorbit.service.objects import to_catalogue_number
-
     if params.band_low_km >= params.band_high_km:
         raise InputError("band_low_km must be below band_high_km", field="band_low_km")
-    number = str(to_catalogue_number(params.object))
-    resolve(number)
-    return params.model_copy(update={"object": number})
+    return known_object(params)
 
 
 def run_reboost_job(params: ReboostParams, progress: Progress) -> JobResult:
@@ -421,12 +421,7 @@ class DeorbitPlanParams(BaseModel):
 
 
 def check_deorbit_plan(params: DeorbitPlanParams) -> DeorbitPlanParams:
-    from deorbit.jobs import resolve
-    from deorbit.service.objects import to_catalogue_number
-
-    number = str(to_catalogue_number(params.object))
-    resolve(number)
-    return params.model_copy(update={"object": number})
+    return known_object(params)
 
 
 def run_deorbit_plan_job(params: DeorbitPlanParams, progress: Progress) -> JobResult:
