@@ -232,7 +232,7 @@ class FragmentList:
 
 
 def load_fragments(path: str | Path) -> FragmentList:
-    """Read a fragment list from a ``.json`` file, or ``.yaml``/``.yml`` if PyYAML is installed."""
+    """Read a fragment list from a ``.json`` or ``.yaml``/``.yml`` file."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
