@@ -82,6 +82,7 @@ def test_a_short_window_collapses_to_a_strip(capsys):
         (["--long-run", "--window", "2026-01-01T00:00Z", "2026-01-02T00:00Z"], "not both"),
         (["--long-run", "--casualty-area-m2", "-5"], "--casualty-area-m2"),
         (["--long-run", "--samples", "0"], "--samples"),
+        (["--long-run", "--breakup-alt-km", "20"], "--breakup-alt-km"),
     ],
 )
 def test_bad_options_exit_2(capsys, args, needle):

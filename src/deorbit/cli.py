@@ -359,6 +359,9 @@ def risk(
     ] = None,
     samples: Annotated[int, typer.Option(help="Re-entry samples.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    breakup_alt_km: Annotated[
+        float, typer.Option("--breakup-alt-km", help="Break-up altitude (km).")
+    ] = 78.0,
     no_reboost: Annotated[
         bool, typer.Option("--no-reboost", help="Assume a maintained station's reboosts stop now.")
     ] = False,
@@ -390,6 +393,7 @@ def risk(
         casualty_area_m2=casualty_area_m2,
         mass_kg=mass_kg,
         no_reboost=no_reboost,
+        breakup_alt_km=breakup_alt_km,
     )
     options.check()
     resolved = resolve(obj, _options(online, norad, db, lenient))

@@ -59,6 +59,8 @@ class RiskOptions:
     mass_kg: float | None = None
     surviving_fraction: float | None = None
     grid_deg: float = 0.25
+    #: Altitude of the break-up, where the fragments' own descent begins.
+    breakup_alt_km: float = 78.0
     population_year: int = 2020
     no_reboost: bool = False
 
@@ -80,6 +82,11 @@ class RiskOptions:
             raise InputError(
                 f"--casualty-area-m2 must be in (0.36, 1e5], got {self.casualty_area_m2:g}",
                 field="--casualty-area-m2",
+            )
+        if not 40.0 <= self.breakup_alt_km <= 100.0:
+            raise InputError(
+                f"--breakup-alt-km must be in [40, 100], got {self.breakup_alt_km:g}",
+                field="--breakup-alt-km",
             )
         given = [self.fragments_path, self.casualty_area_m2, self.mass_kg]
         if sum(v is not None for v in given) > 1:
@@ -141,7 +148,9 @@ def _fragments(obj: ResolvedObject, options: RiskOptions):
     return frags, f"default surviving-debris model from total mass {mass:,.0f} kg ({source})"
 
 
-def _window_states(obj: ResolvedObject, start: datetime, end: datetime, n: int, rng):
+def _window_states(
+    obj: ResolvedObject, start: datetime, end: datetime, n: int, rng, breakup_alt_km: float
+):
     """Break-up states at uniformly random times of the window, on the SGP4 ground track."""
     from deorbit.footprint import breakup_states, initial_bearing_deg
     from deorbit.groundtrack import ground_track_at
@@ -154,7 +163,7 @@ def _window_states(obj: ResolvedObject, start: datetime, end: datetime, n: int, 
     a = ground_track_at(obj.history, times)
     b = ground_track_at(obj.history, later)
     heading = initial_bearing_deg(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg)
-    return breakup_states(a.lat_deg, a.lon_deg, heading)
+    return breakup_states(a.lat_deg, a.lon_deg, heading, alt_km=breakup_alt_km)
 
 
 def run_risk(obj: ResolvedObject, options: RiskOptions) -> RiskRun:
@@ -180,12 +189,16 @@ def run_risk(obj: ResolvedObject, options: RiskOptions) -> RiskRun:
     window = None
     if options.mode == "long-run":
         states = long_run_breakup_states(
-            es.inclination_deg, options.samples, rng=rng_states, sampling="sobol"
+            es.inclination_deg,
+            options.samples,
+            rng=rng_states,
+            sampling="sobol",
+            alt_km=options.breakup_alt_km,
         )
     elif options.mode == "window":
         assert options.window_start_utc is not None and options.window_end_utc is not None
         window = (options.window_start_utc, options.window_end_utc)
-        states = _window_states(obj, *window, options.samples, rng_states)
+        states = _window_states(obj, *window, options.samples, rng_states, options.breakup_alt_km)
     else:
         from deorbit.predict import PredictOptions, run_prediction
 
@@ -196,7 +209,9 @@ def run_risk(obj: ResolvedObject, options: RiskOptions) -> RiskRun:
             ),
         )
         warnings.extend(w for w in prediction.warnings if w not in warnings)
-        states = breakup_states_from_track(prediction.result.final_track)
+        states = breakup_states_from_track(
+            prediction.result.final_track, breakup_alt_km=options.breakup_alt_km
+        )
         q05, _, q95 = prediction.quantiles_utc()
         if q05 is not None:
             window = (q05, q95)
