@@ -28,6 +28,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+#: STARLINK-26's element history (re-entered 2021-04-10), beside the repository.
+STARLINK_TLE = Path(__file__).resolve().parents[2] / "shared" / "validation" / "tles" / "44240.tle"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,6 +46,12 @@ def server(tmp_path_factory):
     env["DEORBIT_CACHE_DIR"] = str(home / "cache")
     env["DEORBIT_DATA_DIR"] = str(home / "data")
     env["DEORBIT_CELESTRAK_URL"] = "http://127.0.0.1:9/"
+    if STARLINK_TLE.is_file():  # a real element store for the watchlist page
+        from deorbit.catalogue.ingest import ingest_files
+        from deorbit.store import ElementStore
+
+        with ElementStore(home / "cache" / "elements.sqlite") as store:
+            ingest_files([STARLINK_TLE], store)
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -147,11 +157,12 @@ def test_iss_dashboard_renders_map_and_table(server, browser, tmp_path):
     main = browser.find_element(By.TAG_NAME, "main").text
     assert f"±{api['max_lat_deg']:.2f}°" in main
     assert f"{100 * api['countries'][0]['fraction']:.3f}%" in table
-    # the ISS page places "reboosts stop" beside the controlled deorbit, which the server
-    # offers as a job now that the deorbit-plan kind is registered
+    # the ISS page places "reboosts stop" beside the controlled deorbit, run as two jobs
     comparison = browser.find_element(By.ID, "iss-comparison").text
-    assert "Reboosts stop" in comparison
-    assert "deorbit-plan job is available" in comparison
+    assert "Reboosts stop" in comparison and "Controlled deorbit" in comparison
+    for row in ("E_c ÷ 1e-4 limit", "P(footprint inside the target zone)", "Δv", "Russia", "EU27"):
+        assert row in comparison or row.replace("EU27", "European Union (27)") in comparison
+    assert "not run yet" in comparison
     shot = tmp_path / "iss-dashboard.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 20_000
@@ -167,12 +178,68 @@ def test_search_and_watchlist_pages(server, browser):
     assert "ISS" in link.text
     link.click()
     _wait_for(browser, MAP_DRAWN)
-    browser.get(f"{server}/#/watchlist")
-    _wait_for(browser, "return !!document.getElementById('watch-status');")
-    assert "Not available yet" in browser.find_element(By.ID, "watch-status").text
     browser.get(f"{server}/#/object/NOSUCHTHING")
     _wait_for(browser, "return !!document.getElementById('page-error');")
     assert "unknown object" in browser.find_element(By.ID, "page-error").text
+
+
+def test_watchlist_ranks_the_store(server, browser):
+    """The watchlist page runs the watch job and lists the ranked objects of the store."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/#/watchlist")
+    _wait_for(browser, "return !!document.getElementById('watch-status');")
+    status = browser.find_element(By.ID, "watch-status").text
+    if not STARLINK_TLE.is_file():
+        # no store in the served home: the page says so, and so does a run
+        assert "No element store yet" in status
+        browser.find_element(By.ID, "watch-button").click()
+        _wait_for(browser, "return !!document.querySelector('.jobstatus .error');")
+        assert "deorbit ingest" in browser.find_element(By.CSS_SELECTOR, ".jobstatus .error").text
+        return
+    assert "Ranks the objects" in status
+    browser.find_element(By.NAME, "as_of").send_keys("2021-03-10T00:00Z")
+    days = browser.find_element(By.NAME, "days")
+    days.clear()
+    days.send_keys("60")
+    samples = browser.find_element(By.NAME, "samples")
+    samples.clear()
+    samples.send_keys("8")
+    browser.find_element(By.ID, "watch-button").click()
+    _wait_for(browser, "return !!document.getElementById('watch-table');", 300)
+    table = browser.find_element(By.ID, "watch-table").text
+    assert "44240" in table and "2021-0" in table
+    assert "2021-03-10 00:00:00 UTC" in browser.find_element(By.ID, "watch-summary").text
+    assert _errors(browser) == []
+
+
+def test_iss_comparison_runs_both_jobs(server, browser):
+    """The "Compare" button runs the risk (no reboosts) and deorbit-plan jobs and fills both columns."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/#/object/25544?days=1")
+    _wait_for(browser, MAP_DRAWN)
+    samples = browser.find_element(By.NAME, "risk-samples")
+    samples.clear()
+    samples.send_keys("40")
+    browser.find_element(By.ID, "compare-button").click()
+    filled = (
+        "const c = document.querySelector('[data-cell=\"{side}-dv\"]');"
+        " return c && !c.textContent.includes('not run yet');"
+    )
+    _wait_for(browser, filled.format(side="controlled"), 600)
+    _wait_for(browser, filled.format(side="uncontrolled"), 600)
+    cell = lambda key: browser.find_element(By.CSS_SELECTOR, f"[data-cell='{key}']").text  # noqa: E731
+    assert "m/s" in cell("controlled-dv")
+    assert "%" in cell("controlled-inside")
+    assert "×" in cell("uncontrolled-ratio") and "×" in cell("controlled-ratio")
+    assert "%" in cell("uncontrolled-focus-RUS") and "%" in cell("uncontrolled-focus-EU27")
+    assert "not computed per country" in cell("controlled-focus-USA")
+    api = httpx.get(f"{server}/api/jobs").json()["jobs"]
+    risk = [j for j in api if j["kind"] == "risk"]
+    assert risk and risk[-1]["params"]["no_reboost"] is True
+    assert risk[-1]["params"]["mode"] == "prediction"
+    assert _errors(browser) == []
 
 
 def test_report_file_renders_offline(browser, tmp_path):

@@ -231,3 +231,27 @@ def test_track_json_thins_and_limits():
     assert start == run.track.times_utc[0].astype("datetime64[s]").astype(datetime).replace(
         tzinfo=UTC
     )
+
+
+def test_report_includes_the_long_run_casualty_risk(tmp_path):
+    """E_c, its ratio to the 1e-4 limit and the focus countries come from ``deorbit risk``."""
+    from deorbit.jobs import resolve
+    from deorbit.risk import RiskOptions, risk_json, run_risk
+
+    path = write_report("ISS", tmp_path / "r.html", days=1, samples=0, risk_samples=200, seed=4)
+    text = path.read_text(encoding="utf-8")
+    links = _Links()
+    links.feed(text)
+    focus = links.tables["risk-focus-table"]
+    for name in ("Russia", "United States", "European Union (27)", "India", "China"):
+        assert name in focus
+    expected = risk_json(
+        run_risk(resolve("ISS"), RiskOptions(mode="long-run", samples=200, seed=4)), top=20
+    )
+    assert f"E_c = {expected['casualty_expectation']:.2e}" in text
+    assert f"{expected['ratio_to_limit']:.1f}×" in text
+    data = json.loads(re.search(r'id="deorbit-data">(.*?)</script>', text, re.S).group(1))
+    assert data["risk"]["casualty_expectation"] == pytest.approx(expected["casualty_expectation"])
+    # without risk samples the section says so
+    none = write_report("ISS", tmp_path / "n.html", days=1, samples=0, risk_samples=0)
+    assert 'id="risk-missing"' in none.read_text(encoding="utf-8")

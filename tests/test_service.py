@@ -453,3 +453,77 @@ def test_reboost_and_deorbit_plan_kinds(client):
         "/api/jobs/reboost", json={"object": "ISS", "band_low_km": 420, "band_high_km": 410}
     )
     assert bad.status_code == 400
+
+
+# -- the catalogue watch ------------------------------------------------------------------------
+VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
+
+
+@pytest.fixture(scope="module")
+def starlink_store(tmp_path_factory) -> Path:
+    """An element store holding STARLINK-26 (44240), which re-entered on 2021-04-10."""
+    from deorbit.catalogue.ingest import ingest_files
+    from deorbit.store import ElementStore
+
+    tle = VALIDATION / "tles" / "44240.tle"
+    if not tle.is_file():
+        pytest.skip("../shared/validation/tles/44240.tle is not beside the repository")
+    path = tmp_path_factory.mktemp("watch-store") / "elements.sqlite"
+    with ElementStore(path) as store:
+        ingest_files([tle], store)
+    return path
+
+
+def test_watch_job_ranks_the_store(starlink_store):
+    """Replayed a month before its re-entry, STARLINK-26 is on the watchlist."""
+    with TestClient(create_app(store_path=starlink_store), base_url=BASE) as c:
+        assert "watch" in c.get("/api/health").json()["kinds"]
+        r = c.post(
+            "/api/jobs/watch",
+            json={"as_of": "2021-03-10T00:00Z", "days": 60, "samples": 8, "seed": 2},
+        )
+        assert r.status_code == 202, r.text
+        doc = _wait(c, r.json()["id"], timeout_s=900)
+        assert doc["status"] == "succeeded", doc["error"]
+        result = doc["result"]
+        assert result["as_of_utc"] == "2021-03-10T00:00:00Z"
+        assert result["samples"] == 8 and result["screened"] >= 1
+        (entry,) = [o for o in result["objects"] if o["norad_id"] == 44240]
+        assert entry["rank"] >= 1 and entry["reentry"]["median_utc"].startswith("2021-0")
+        # the same parameters by query string find the same job
+        again = c.get(
+            "/api/watch", params={"as_of": "2021-03-10T00:00Z", "days": 60, "samples": 8, "seed": 2}
+        )
+        assert again.status_code == 200 and again.json()["id"] == doc["id"]
+
+
+def test_watch_without_a_store_says_to_ingest(tmp_path):
+    missing = tmp_path / "nothing-here.sqlite"
+    with TestClient(create_app(store_path=missing), base_url=BASE) as c:
+        r = c.post("/api/jobs/watch", json={"days": 10})
+        assert r.status_code == 400
+        assert "no element store at" in r.json()["detail"]
+        assert "deorbit ingest" in r.json()["detail"]
+        assert r.json()["field"] == "store"
+    assert not missing.exists()  # the service never creates the store
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"days": 0}, "days"),
+        ({"days": 10_000}, "days"),
+        ({"samples": 100_000}, "samples"),
+        ({"samples": 0}, "samples"),
+        ({"seed": -1}, "seed"),
+        ({"as_of": "yesterday-ish"}, "as_of"),
+        ({"engine": "dask"}, "engine"),
+        ({"db": "/etc/passwd"}, "db"),
+        ({"store": "elements.sqlite"}, "store"),
+    ],
+)
+def test_bad_watch_requests(starlink_store, params, field):
+    with TestClient(create_app(store_path=starlink_store), base_url=BASE) as c:
+        r = c.post("/api/jobs/watch", json=params)
+        assert r.status_code == 400, r.text
+        assert r.json()["field"] == field

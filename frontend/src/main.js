@@ -588,36 +588,166 @@ async function objectPage(id, query) {
   if (query.get("predict") === "1" && kindNames.includes("predict")) predictPanel.start();
 }
 
+// ---------------------------------------------------------------------------------------------
+// ISS: "reboosts stop" (risk job, prediction mode, no reboosts) beside a controlled deorbit
+// (deorbit-plan job), both run on request as background jobs
+
+const LIMIT_EC = 1e-4; // NASA-STD-8719.14 / ESA casualty-expectation limit per re-entry
+const FOCUS = ["RUS", "USA", "EU27", "IND", "CHN"];
+const FOCUS_NAMES = { RUS: "Russia", USA: "United States", EU27: "European Union (27)", IND: "India", CHN: "China" };
+const sci = (x, d = 2) => (x === null || x === undefined ? "–" : Number(x).toExponential(d));
+const na = (text) => h("span", { class: "muted" }, text);
+
+function comparisonRows() {
+  // one row per quantity; the two cells of a row are filled as each job finishes
+  return [
+    ["window", "Re-entry window"],
+    ["ec", "Casualty expectation E_c"],
+    ["ratio", "E_c ÷ 1e-4 limit"],
+    ["inside", "P(footprint inside the target zone)"],
+    ["dv", "Δv"],
+    ...FOCUS.map((c) => [`focus-${c}`, `P(impact in ${FOCUS_NAMES[c]})`]),
+  ];
+}
+
+function fillUncontrolled(cells, r) {
+  const re = r.reentry || {};
+  cells.window.replaceChildren(
+    re.median_utc ? h("span", {}, h("b", {}, iso(re.median_utc)), ` median; 90%: ${iso(re.p05_utc)} to ${iso(re.p95_utc)}`) : na("no sample re-entered in the simulated span"),
+  );
+  cells.ec.replaceChildren(h("b", {}, sci(r.casualty_expectation)), ` (1 in ${r.one_in ? Math.round(r.one_in).toLocaleString("en") : "–"})`);
+  cells.ratio.replaceChildren(h("b", { class: r.ratio_to_limit > 1 ? "error" : null }, `${r.ratio_to_limit.toFixed(1)}×`), r.ratio_to_limit > 1 ? " above the limit" : " (within)");
+  cells.inside.replaceChildren(na(`no target zone: uncontrolled; anywhere under the band (ocean ${pct(r.ocean_probability, 1)})`));
+  cells.dv.replaceChildren(na("0: no burns (reboosts stop at the newest elements)"));
+  for (const c of FOCUS) {
+    const f = (r.focus || {})[c];
+    cells[`focus-${c}`].replaceChildren(f ? h("span", {}, pct(f.probability, 2), h("span", { class: "muted" }, ` · E_c ${sci(f.casualty_expectation)}`)) : na("–"));
+  }
+}
+
+function fillControlled(cells, r) {
+  const last = (r.burns || []).filter((b) => b.epoch_utc).slice(-1)[0];
+  cells.window.replaceChildren(
+    last
+      ? h("span", {}, `final burn `, h("b", {}, iso(last.epoch_utc)), `; impact centre ${r.impact_centre.lat_deg.toFixed(1)}°, ${r.impact_centre.lon_deg.toFixed(1)}° (${r.zone.name})`)
+      : na("the planner gave no burn time"),
+  );
+  cells.ec.replaceChildren(h("b", {}, sci(r.casualty_expectation)));
+  const ratio = r.casualty_expectation / LIMIT_EC;
+  cells.ratio.replaceChildren(h("b", { class: ratio > 1 ? "error" : null }, `${ratio.toPrecision(2)}×`), ratio > 1 ? " above the limit" : " (within)");
+  cells.inside.replaceChildren(h("b", {}, pct(r.footprint_inside_probability, 1)), h("span", { class: "muted" }, ` · P(any fragment outside) ${pct(r.p_any_fragment_outside, 1)}; nearest land ${r.min_land_distance_km.toFixed(0)} km`));
+  cells.dv.replaceChildren(
+    h("b", {}, `${r.delta_v_total_m_s.toFixed(1)} m/s`),
+    ` in ${r.burns.length} burns, ${Math.round(r.propellant_total_kg).toLocaleString("en")} kg of propellant (${r.vehicle.name}${r.vehicle_sufficient ? "" : ": not enough"})`,
+  );
+  for (const c of FOCUS) {
+    cells[`focus-${c}`].replaceChildren(na("not computed per country by the planner (debris aimed at the zone)"));
+  }
+}
+
 function issComparison(kindNames, o) {
-  const planKind = ["deorbit-plan", "reboost"].find((k) => kindNames.includes(k));
-  const plan = planKind
-    ? h("p", {}, `The ${planKind} job is available on this server: run it under "Other analyses" below.`)
-    : h("p", {}, h("b", {}, "Not computed yet. "), "This version of deorbit has no controlled-deorbit (USDV) planner, so it cannot show where a targeted re-entry would put the debris (by design the remote South Pacific) or when it would happen.");
+  const haveRisk = kindNames.includes("risk");
+  const havePlan = kindNames.includes("deorbit-plan");
+  const rows = comparisonRows();
+  const left = {};
+  const right = {};
+  const pending = (kind, ok) => na(ok ? "not run yet" : `not computed: this server has no ${kind} job`);
+  const tbody = h(
+    "tbody",
+    {},
+    rows.map(([key, title]) => {
+      left[key] = h("td", { dataset: { cell: `uncontrolled-${key}` } }, pending("risk", haveRisk));
+      right[key] = h("td", { dataset: { cell: `controlled-${key}` } }, pending("deorbit-plan", havePlan));
+      return h("tr", {}, h("th", {}, title), left[key], right[key]);
+    }),
+  );
+  const riskSamples = h("input", { name: "risk-samples", type: "number", min: "1", max: "5000", value: "200" });
+  const show = (cells, fill) => (job) => {
+    if (job.status === "succeeded") fill(cells, job.result);
+    else cells.window.replaceChildren(h("span", { class: "error" }, job.error ? job.error.message : job.message));
+  };
+  const riskPanel = jobPanel(
+    "risk",
+    () => ({ object: String(o.norad_id), mode: "prediction", no_reboost: true, samples: Number(riskSamples.value), seed: 1 }),
+    show(left, fillUncontrolled),
+  );
+  const planPanel = jobPanel("deorbit-plan", () => ({ object: String(o.norad_id) }), show(right, fillControlled));
+  const runBoth = () => {
+    if (haveRisk) riskPanel.start();
+    if (havePlan) planPanel.start();
+  };
   return [
     h("h2", {}, "If reboosts stop vs. a controlled deorbit"),
     h(
       "div",
-      { class: "cols", id: "iss-comparison" },
+      { class: "card", id: "iss-comparison" },
       h(
-        "div",
-        { class: "card" },
-        h("b", {}, "Reboosts stop (uncontrolled decay)"),
-        h(
-          "p",
-          {},
-          `This is what "When will it come down?" above computes: the ${o.name} is kept up by reboosts, and the prediction assumes they stop at the newest element epoch. ` +
-            "Where it could then fall is anywhere under its latitude band, in proportion to the shares in the country table.",
-        ),
+        "p",
+        { class: "muted" },
+        `Reboosts stop: a re-entry prediction that assumes the ${o.name} is no longer reboosted after its newest elements, with the impact probability of its break-up fragments over the world's population (risk job, prediction mode). ` +
+          "Controlled deorbit: the deorbit-plan job's burns into the South Pacific Ocean Uninhabited Area with the US Deorbit Vehicle. Both run in the background, one after the other; the risk Monte Carlo takes minutes.",
       ),
-      h("div", { class: "card notyet" }, h("b", {}, "Controlled deorbit"), plan),
+      h(
+        "form",
+        { class: "inline", onsubmit: (e) => (e.preventDefault(), runBoth()) },
+        h("label", {}, "Re-entry samples (risk)", riskSamples),
+        h("button", { id: "compare-button", disabled: !(haveRisk || havePlan) }, "Compare"),
+      ),
+      h("div", { class: "cols" }, h("div", {}, h("b", {}, "Reboosts stop"), " ", riskPanel.status), h("div", {}, h("b", {}, "Controlled deorbit"), " ", planPanel.status)),
+      h(
+        "table",
+        { class: "data compare", id: "comparison-table" },
+        h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "Reboosts stop (uncontrolled decay)"), h("th", {}, "Controlled deorbit (SPOUA)"))),
+        tbody,
+      ),
+      h("p", { class: "muted" }, `E_c: expected number of people hurt by surviving fragments; agencies require below ${LIMIT_EC} for an uncontrolled re-entry, else a controlled one. EU27: the sum over the 27 member states.`),
     ),
   ];
 }
 
+// ---------------------------------------------------------------------------------------------
+// the catalogue watchlist (watch job over the server's element store)
+
+function watchTable(result) {
+  return table(
+    [
+      { title: "#", value: (e) => String(e.rank), num: true },
+      { title: "Object", value: (e) => h("a", { href: `#/object/${e.norad_id}` }, e.name) },
+      { title: "NORAD", value: (e) => String(e.norad_id), num: true },
+      { title: "Median re-entry", value: (e) => iso(e.reentry.median_utc) },
+      { title: "90% window", value: (e) => `${iso(e.reentry.p05_utc)} to ${iso(e.reentry.p95_utc)}` },
+      { title: "Perigee × apogee", value: (e) => `${e.perigee_alt_km.toFixed(0)} × ${e.apogee_alt_km.toFixed(0)} km`, num: true },
+      { title: "Incl.", value: (e) => `${e.inclination_deg.toFixed(1)}°`, num: true },
+      { title: "Elements age", value: (e) => `${e.element_age_days.toFixed(1)} d`, num: true },
+      { title: "BC m²/kg", value: (e) => `${e.ballistic_coefficient_m2_per_kg.toPrecision(3)} (${e.ballistic_coefficient_method})`, num: true },
+    ],
+    result.objects,
+    { id: "watch-table" },
+  );
+}
+
+function watchSummary(r) {
+  const f = r.flagged || {};
+  const flagged = Object.entries(f)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k.replace("_", " ")}`)
+    .join(", ");
+  return h(
+    "p",
+    { id: "watch-summary" },
+    h("b", {}, `${r.objects.length} object${r.objects.length === 1 ? "" : "s"}`),
+    ` may re-enter within ${r.horizon_days} days of ${iso(r.as_of_utc)} (5% quantile inside the horizon). ` +
+      `${r.screened} screened, ${r.candidates} Monte Carlo candidates, ${r.samples} samples each, engine "${r.engine}"` +
+      (flagged ? `; flagged: ${flagged}` : "") +
+      `. Space weather: ${r.space_weather}.`,
+  );
+}
+
 async function watchlistPage() {
   let kinds = [];
+  let health = {};
   try {
-    kinds = (await api("/api/jobs/kinds")).kinds.map((k) => k.name);
+    [kinds, health] = await Promise.all([api("/api/jobs/kinds").then((k) => k.kinds.map((x) => x.name)), api("/api/health")]);
   } catch (err) {
     setPage(h("p", { class: "error" }, err.message));
     return;
@@ -625,24 +755,52 @@ async function watchlistPage() {
   if (!kinds.includes("watch")) {
     setPage(
       h("h1", {}, "Catalogue watchlist"),
-      h(
-        "div",
-        { class: "card notyet", id: "watch-status" },
-        h("b", {}, "Not available yet. "),
-        "The catalogue watch job (objects whose orbits are decaying fast, re-entries in the coming weeks) has not been written. What exists now: ",
-        h("a", { href: "#/" }, "search"),
-        " for objects in the local store and run a re-entry prediction for any of them.",
-      ),
+      h("div", { class: "card notyet", id: "watch-status" }, h("b", {}, "Not available in this server. "), "It has no watch job kind registered."),
     );
     return;
   }
-  const out = h("div", {});
-  const panel = jobPanel("watch", () => ({}), (job) => {
-    out.textContent = "";
-    out.append(job.status === "succeeded" ? renderGeneric(job.result) : h("p", { class: "error" }, job.message));
-  });
-  setPage(h("h1", {}, "Catalogue watchlist"), h("button", { type: "button", onclick: panel.start }, "Refresh"), panel.status, out);
-  panel.start();
+  const store = health.element_store || {};
+  const status = store.exists
+    ? h("div", { class: "card", id: "watch-status" }, "Ranks the objects of the local element store that may re-enter within the horizon: a fast screen of every object, then a Monte Carlo for the candidates. Runs in the background.")
+    : h(
+        "div",
+        { class: "card notyet", id: "watch-status" },
+        h("b", {}, "No element store yet. "),
+        `The server reads ${store.path || "the default store"}, which does not exist: run \`deorbit ingest FILES\` or \`deorbit fetch\`, then refresh this page.`,
+      );
+  const asOf = h("input", { name: "as_of", placeholder: "now | 2021-03-10T00:00Z", size: "22" });
+  const days = h("input", { name: "days", type: "number", min: "1", max: "365", step: "any", value: "30" });
+  const samples = h("input", { name: "samples", type: "number", min: "1", max: "1000", value: "50" });
+  const seed = h("input", { name: "seed", type: "number", min: "0", value: "1" });
+  const out = h("div", { id: "watch-result" });
+  const panel = jobPanel(
+    "watch",
+    () => {
+      const p = { days: Number(days.value), samples: Number(samples.value), seed: Number(seed.value) };
+      const a = asOf.value.trim();
+      if (a && a.toLowerCase() !== "now") p.as_of = a;
+      return p;
+    },
+    (job) => {
+      out.textContent = "";
+      if (job.status !== "succeeded") {
+        out.append(h("p", { class: "error" }, job.error ? job.error.message : job.message));
+        return;
+      }
+      out.append(watchSummary(job.result));
+      if (job.result.objects.length) out.append(watchTable(job.result));
+    },
+  );
+  const form = h(
+    "form",
+    { class: "inline", onsubmit: (e) => (e.preventDefault(), panel.start()) },
+    h("label", {}, "As of (replay)", asOf),
+    h("label", {}, "Horizon (days)", days),
+    h("label", {}, "Samples (≤ 1000)", samples),
+    h("label", {}, "Seed", seed),
+    h("button", { id: "watch-button" }, "Run the watch"),
+  );
+  setPage(h("h1", {}, "Catalogue watchlist"), status, form, panel.status, out);
 }
 
 function route() {

@@ -485,6 +485,9 @@ def report(
     samples: Annotated[
         int, typer.Option(help="Monte Carlo samples of the prediction (0: no prediction).")
     ] = 100,
+    risk_samples: Annotated[
+        int, typer.Option("--risk-samples", help="Long-run risk samples (0: no risk section).")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     days: Annotated[float, typer.Option(help="Ground-track window in days.")] = 30.0,
     start: Annotated[str | None, typer.Option(help="Window start (ISO 8601 UTC).")] = None,
@@ -500,8 +503,8 @@ def report(
     from deorbit.predict import PredictOptions
     from deorbit.report import write_report
 
-    if samples < 0:
-        raise InputError("--samples must be >= 0", field="--samples")
+    if samples < 0 or risk_samples < 0:
+        raise InputError("--samples and --risk-samples must be >= 0", field="--samples")
     with _progress("writing the report"):
         path = write_report(
             obj,
@@ -510,6 +513,7 @@ def report(
             start=start,
             days=days,
             samples=samples,
+            risk_samples=risk_samples,
             seed=seed,
             options=_options(online, norad, db, lenient),
             predict_options=PredictOptions(samples=samples, seed=seed, no_reboost=no_reboost)

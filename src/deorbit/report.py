@@ -11,10 +11,13 @@ inlined.  It shows
 * the country table (every country ever overhead) and the biggest cities under the band --
   plain HTML, readable even with scripts disabled;
 * when a prediction is included (``samples`` > 0): the re-entry window, the decay curve with
-  its 5-95 % band and the observed element history, and the assumptions table.
+  its 5-95 % band and the observed element history, and the assumptions table;
+* the long-run casualty risk (``deorbit risk --json``, long-run mode, when ``risk_samples``
+  > 0, ~2 s): the casualty expectation E_c of an uncontrolled re-entry, its ratio to the
+  1e-4 limit, and the impact probabilities of Russia, the USA, the EU27, India and China.
 
 The numbers are exactly those of ``deorbit exposure --json`` and ``deorbit predict --json``
-(the embedded JSON *is* those answers).  With ``png_dir`` the matplotlib figures of
+and ``deorbit risk --json`` (the embedded JSON *is* those answers).  With ``png_dir`` the matplotlib figures of
 :mod:`deorbit.plotting` are written too (``exposure.png``, ``decay.png``).
 
 If the prediction fails (for example the object is already down, or the prediction
@@ -216,6 +219,51 @@ sets, and the re-entry window (grey, dashed line: median).</p>
 """
 
 
+#: The casualty-expectation limit of one uncontrolled re-entry (NASA-STD-8719.14, ESA).
+EC_LIMIT = 1e-4
+
+
+def _risk_html(r: dict[str, Any] | None, failure: str | None) -> str:
+    """The long-run casualty risk: E_c, ratio to the limit, the focus countries."""
+    if r is None:
+        why = failure or "not requested (risk samples = 0)"
+        return (
+            '<h2>Where can it fall? Casualty risk</h2><p class="card notyet" id="risk-missing">'
+            f"No casualty-risk estimate in this report: {_e(why)}</p>"
+        )
+    ratio = r["ratio_to_limit"]
+    verdict = "above" if ratio > 1 else "within"
+    rows = [
+        [
+            f["name"],
+            _pct(f["probability"], 2),
+            f"{f['casualty_expectation']:.2e}",
+        ]
+        for f in r["focus"].values()
+    ]
+    focus = _table(
+        [("Country", False), ("Impact probability", True), ("E_c contribution", True)],
+        rows,
+        "risk-focus-table",
+    )
+    one_in = f"1 in {r['one_in']:,.0f}" if r.get("one_in") else "–"
+    return f"""
+<h2>Where can it fall? Casualty risk</h2>
+<p id="risk-summary">If it re-entered uncontrolled (long run: anywhere under its band, weighted
+by the time spent over each place), the casualty expectation would be
+<b>E_c = {r["casualty_expectation"]:.2e}</b> ({one_in}), <b>{ratio:.1f}×</b> the
+{EC_LIMIT:g} limit ({verdict} it), for a casualty area of {r["casualty_area_m2"]:.1f} m²
+({r["fragments"]["pieces"]} surviving pieces, {r["fragments"]["surviving_mass_kg"]:,.0f} kg).
+Probability of landing in the ocean: {_pct(r["ocean_probability"], 1)}.</p>
+{focus}
+<p class="muted">{r["samples"]} re-entry samples, seed {r["seed"]}; population
+{r["population_year"]}; EU27 sums the 27 member states. Fragments: {_e(r["fragments"]["source"])}.
+The controlled-deorbit alternative is computed by <code>deorbit deorbit-plan</code> (not in
+this report).</p>
+{_warnings_html(r["warnings"])}
+"""
+
+
 def render_report(
     exposure: dict[str, Any],
     track: dict[str, Any],
@@ -223,8 +271,13 @@ def render_report(
     prediction: dict[str, Any] | None = None,
     decay: dict[str, Any] | None = None,
     prediction_failure: str | None = None,
+    risk: dict[str, Any] | None = None,
+    risk_failure: str | None = None,
 ) -> str:
-    """The report's HTML from computed answers (the JSON of the CLI and the map/chart data)."""
+    """The report's HTML from computed answers (the JSON of the CLI and the map/chart data).
+
+    ``risk`` is ``deorbit risk --json`` (long run); without it the section says why not.
+    """
     o = exposure["object"]
     title = f"{o['name']} [{o['norad_id']}] – deorbit report"
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -236,6 +289,7 @@ def render_report(
         "countries": countries,
         "prediction": prediction,
         "decay_curve": decay,
+        "risk": risk,
     }
     return f"""<!doctype html>
 <html lang="en">
@@ -255,11 +309,13 @@ def render_report(
 <h1>{_e(o["name"])} <span class="muted">[{o["norad_id"]}] {_e(o["intl_designator"])}</span></h1>
 {_exposure_html(exposure)}
 {_prediction_html(prediction, prediction_failure)}
+{_risk_html(risk, risk_failure)}
 </main>
 <footer class="foot">deorbit {_e(__version__)}. Borders: Natural Earth (public domain).
 Population: GPW v4 (2020). Orbits: SGP4 from the element sets named above. The data behind
 this page is embedded in it (script #deorbit-data: the JSON answers of
-<code>deorbit exposure --json</code> and <code>deorbit predict --json</code>).</footer>
+<code>deorbit exposure --json</code>, <code>deorbit predict --json</code> and
+<code>deorbit risk --json</code>).</footer>
 <script type="application/json" id="deorbit-data">{_script_json(data)}</script>
 <script>
 {_inline_js(_asset("app.js"))}
@@ -281,6 +337,7 @@ def write_report(
     seed: int = 1,
     options: ObjectOptions | None = None,
     predict_options: Any = None,
+    risk_samples: int = 1000,
 ) -> Path:
     """Compute and write the report of ``spec`` to ``path`` (atomically); the path written.
 
@@ -288,6 +345,7 @@ def write_report(
     ``samples`` Monte Carlo samples and ``seed`` is included unless ``samples`` is 0;
     ``predict_options`` (a :class:`deorbit.predict.PredictOptions`) overrides both.  ``spec``
     and ``options`` are resolved as by every command (here a file is fine: this is the CLI).
+    ``risk_samples`` re-entry samples (0: none) give the long-run casualty risk (seed ``seed``).
     """
     from deorbit.service.views import countries_geojson, decay_curve, track_json
 
@@ -309,7 +367,21 @@ def write_report(
             failure = f"the prediction pipeline is not available in this build ({exc})"
         except DeorbitError as exc:
             failure = str(exc)
-    text = render_report(exposure, track, countries_geojson(), prediction, decay, failure)
+    risk = risk_failure = None
+    if risk_samples > 0:
+        try:
+            from deorbit.risk import RiskOptions, risk_json, run_risk
+
+            ropts = RiskOptions(mode="long-run", samples=risk_samples, seed=seed)
+            ropts.check()
+            risk = risk_json(run_risk(run.obj, ropts), top=20)
+        except ImportError as exc:
+            risk_failure = f"the risk model is not available in this build ({exc})"
+        except DeorbitError as exc:
+            risk_failure = str(exc)
+    text = render_report(
+        exposure, track, countries_geojson(), prediction, decay, failure, risk, risk_failure
+    )
     out = atomic_write_text(path, text)
     if png_dir is not None:
         from deorbit.plotting import plot_exposure

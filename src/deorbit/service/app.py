@@ -12,6 +12,7 @@ API (every answer is JSON; the schemas are those of ``deorbit ... --json``)
 ``GET /api/track?object=&start=&days=``     the first ``hours`` of that window's ground track
 ``GET /api/countries.geojson``              the bundled borders, simplified for drawing
 ``GET /api/predict?object=&samples=&seed=`` starts (or finds) a predict job: 202 + job
+``GET /api/watch?as_of=&days=&samples=``    starts (or finds) a catalogue watch job
 ``POST /api/jobs/{kind}``                   starts a job of any registered kind (JSON body)
 ``GET /api/jobs``, ``GET /api/jobs/kinds``  kept jobs; kinds with their parameter schemas
 ``GET /api/jobs/{id}``                      status, progress, result (``deorbit ... --json``)
@@ -60,8 +61,15 @@ from deorbit.errors import DeorbitError, FetchError, InputError, UnknownObjectEr
 from deorbit.service.exposure import EXPOSURE_CACHE
 from deorbit.service.jobs import Job, JobManager, QueueFull
 from deorbit.service.objects import search_objects
-from deorbit.service.registry import REGISTRY, ExposureParams, JobKind, check_exposure
+from deorbit.service.registry import (
+    REGISTRY,
+    ExposureParams,
+    JobKind,
+    bind_store,
+    check_exposure,
+)
 from deorbit.service.views import countries_geojson_bytes, dumps
+from deorbit.store import default_store_path
 
 __all__ = ["LOOPBACK_HOSTS", "create_app", "serve", "static_dir"]
 
@@ -194,6 +202,7 @@ def create_app(
     allowed_hosts: tuple[str, ...] | list[str] | None = LOOPBACK_HOSTS,
     cors_origins: list[str] | None = None,
     force_thread_jobs: bool = False,
+    store_path: str | Path | None = None,
 ) -> FastAPI:
     """The FastAPI app.
 
@@ -202,9 +211,16 @@ def create_app(
     one running Monte Carlo job leaves the other core to the server);
     ``allowed_hosts``: accepted ``Host`` names (``None`` = any; keep the default unless the
     server is deliberately exposed); ``cors_origins``: off by default; ``force_thread_jobs``
-    runs process-isolated kinds in threads (debugging only).
+    runs process-isolated kinds in threads (debugging only); ``store_path``: the element store
+    the ``watch`` kind reads (default :func:`deorbit.store.default_store_path` as it is now).
+    The store is fixed here, never by a request, and never created by the service: a watch
+    request while it is missing gets a 400 saying to run ``deorbit ingest``.
     """
-    kinds = dict(REGISTRY if registry is None else registry)
+    store = Path(store_path).expanduser() if store_path is not None else default_store_path()
+    kinds = {
+        name: bind_store(kind, store)
+        for name, kind in (REGISTRY if registry is None else registry).items()
+    }
     manager = JobManager(
         max_running=max_running_jobs, max_queued=max_queued_jobs, force_thread=force_thread_jobs
     )
@@ -230,6 +246,7 @@ def create_app(
     )
     app.state.jobs = manager
     app.state.kinds = kinds
+    app.state.store_path = store
 
     # -- errors ----------------------------------------------------------------------------
     @app.exception_handler(RequestValidationError)
@@ -264,6 +281,8 @@ def create_app(
                 "jobs": manager.counts(),
                 "kinds": sorted(kinds),
                 "exposure_cache": EXPOSURE_CACHE.stats(),
+                # the store the watch kind reads (fixed at start; the service never creates it)
+                "element_store": {"path": str(store), "exists": store.is_file()},
             }
         )
 

@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,6 +54,8 @@ __all__ = [
     "PredictParams",
     "Progress",
     "RiskParams",
+    "WatchParams",
+    "bind_store",
     "get_kind",
     "register",
 ]
@@ -106,6 +110,24 @@ class JobKind:
     prepare: Callable[[Any], Any] | None = None
     #: A job still running after this long is stopped and marked failed.
     timeout_s: float = 1800.0
+    #: True: ``run`` and ``prepare`` take a keyword ``store_path``, the element store the app
+    #: was created with (never a request parameter).  :func:`bind_store` fills it in.
+    binds_store: bool = False
+
+
+def bind_store(kind: JobKind, store_path: Path) -> JobKind:
+    """``kind`` with ``store_path`` bound into ``run`` and ``prepare`` (if it asks for it).
+
+    :class:`functools.partial` of module-level functions pickles by reference, so a bound
+    kind still runs in a worker process.
+    """
+    if not kind.binds_store:
+        return kind
+    return replace(
+        kind,
+        run=partial(kind.run, store_path=store_path),
+        prepare=partial(kind.prepare, store_path=store_path) if kind.prepare else None,
+    )
 
 
 REGISTRY: dict[str, JobKind] = {}
@@ -468,5 +490,121 @@ register(
         isolation="process",
         prepare=check_deorbit_plan,
         timeout_s=900.0,
+    )
+)
+
+
+# -- watch -----------------------------------------------------------------------------------
+#: Most Monte Carlo samples per candidate one watch request may ask for (the CLI allows 100k;
+#: the watch runs one Monte Carlo per candidate, so this bounds samples x candidates).
+MAX_WATCH_SAMPLES = 1000
+
+
+class WatchParams(BaseModel):
+    """Parameters of ``deorbit watch`` that the service accepts.
+
+    There is deliberately no ``db``: the element store is the server's, fixed when the app is
+    created (:func:`deorbit.service.app.create_app` ``store_path``), and bound to the kind there
+    (see :attr:`JobKind.binds_store`).  No Dask options either: the job runs in-process
+    (``workers=0``) inside its own worker process.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: str | None = Field(
+        None,
+        max_length=40,
+        description="Replay as of this ISO 8601 UTC time (sets with later epochs are unseen); "
+        "default: now.",
+        examples=["2021-03-10T00:00Z"],
+    )
+    days: float = Field(
+        30.0, gt=0, le=365, description="Horizon: re-entries within this many days."
+    )
+    samples: int = Field(
+        50,
+        ge=1,
+        le=MAX_WATCH_SAMPLES,
+        description=f"Monte Carlo samples per candidate (1..{MAX_WATCH_SAMPLES}).",
+    )
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="Random seed (same seed, same answer).")
+    engine: Literal["auto", "predict", "screen"] = "auto"
+
+
+def existing_store(store_path: Path) -> Path:
+    """``store_path`` if the element store file exists, else an InputError telling what to do.
+
+    The service reads the store; it never creates one (opening a missing path with
+    :class:`~deorbit.store.ElementStore` would create an empty database).
+    """
+    if not store_path.is_file():
+        raise InputError(
+            f"no element store at {store_path}; run `deorbit ingest` (or `deorbit fetch`) "
+            "first, then restart the server if it was started with another store",
+            field="store",
+        )
+    return store_path
+
+
+def watch_as_of(params: WatchParams) -> datetime | None:
+    """The parsed ``as_of`` (None: now).  Raises InputError naming ``as_of``."""
+    from deorbit.jobs import parse_time
+
+    return parse_time(params.as_of, "as_of") if params.as_of else None
+
+
+def check_watch(params: WatchParams, *, store_path: Path) -> WatchParams:
+    """At submission: the store must exist and ``as_of`` must parse (400 otherwise)."""
+    existing_store(store_path)
+    watch_as_of(params)
+    return params
+
+
+def run_watch_job(params: WatchParams, progress: Progress, *, store_path: Path) -> JobResult:
+    """The catalogue watch: ``deorbit watch --json`` over the server's store.
+
+    Runs without Dask (``workers=0``) in the job's worker process and records nothing: the
+    service only reads the store (``record=False``; the CLI's ``deorbit watch`` stores its
+    predictions).  Progress: screening is the first 20 %, the Monte Carlo the rest.
+    """
+    from deorbit.catalogue.watch import watch
+    from deorbit.store import ElementStore
+
+    as_of = watch_as_of(params)
+    path = existing_store(store_path)
+    span = {"screen": (0.02, 0.2), "monte-carlo": (0.2, 0.98)}
+
+    def report(stage: str, done: int, total: int) -> None:
+        lo, hi = span.get(stage, (0.0, 1.0))
+        fraction = lo + (hi - lo) * (done / total if total else 1.0)
+        progress(fraction, f"{stage}: {done} of {total} tasks")
+
+    progress(0.01, "reading the element store")
+    with ElementStore(path) as store:
+        result = watch(
+            store,
+            as_of_utc=as_of,
+            days=params.days,
+            workers=0,
+            samples=params.samples,
+            seed=params.seed,
+            engine=params.engine,
+            record=False,
+            progress=report,
+        )
+    progress(1.0, "ranked")
+    return JobResult(result=result.to_json(), extras={})
+
+
+register(
+    JobKind(
+        name="watch",
+        params=WatchParams,
+        run=run_watch_job,
+        summary="Catalogue watchlist: objects of the local store that may re-enter soon, ranked",
+        isolation="process",
+        prepare=check_watch,
+        timeout_s=1800.0,
+        binds_store=True,
     )
 )
