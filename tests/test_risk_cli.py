@@ -83,6 +83,7 @@ def test_a_short_window_collapses_to_a_strip(capsys):
         (["--long-run", "--casualty-area-m2", "-5"], "--casualty-area-m2"),
         (["--long-run", "--samples", "0"], "--samples"),
         (["--long-run", "--breakup-alt-km", "20"], "--breakup-alt-km"),
+        (["--long-run", "--as-of", "2025-03-09T12:00Z"], "--as-of"),
     ],
 )
 def test_bad_options_exit_2(capsys, args, needle):

@@ -362,6 +362,10 @@ def risk(
     breakup_alt_km: Annotated[
         float, typer.Option("--breakup-alt-km", help="Break-up altitude (km).")
     ] = 78.0,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Predict as of this time, e.g. when reboosts stop (UTC)."),
+    ] = None,
     no_reboost: Annotated[
         bool, typer.Option("--no-reboost", help="Assume a maintained station's reboosts stop now.")
     ] = False,
@@ -382,6 +386,8 @@ def risk(
 
     if long_run and window:
         raise InputError("give --long-run or --window, not both", field="--window")
+    if as_of and (long_run or window):
+        raise InputError("--as-of goes with a prediction, not --long-run/--window", field="--as-of")
     mode = "long-run" if long_run else "window" if window else "prediction"
     options = RiskOptions(
         mode=mode,  # type: ignore[arg-type]
@@ -394,6 +400,7 @@ def risk(
         mass_kg=mass_kg,
         no_reboost=no_reboost,
         breakup_alt_km=breakup_alt_km,
+        as_of_utc=parse_time(as_of, "--as-of") if as_of else None,
     )
     options.check()
     resolved = resolve(obj, _options(online, norad, db, lenient))

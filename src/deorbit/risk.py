@@ -63,6 +63,9 @@ class RiskOptions:
     breakup_alt_km: float = 78.0
     population_year: int = 2020
     no_reboost: bool = False
+    #: Prediction mode: predict as of this time (only element sets up to it), e.g. the date
+    #: at which a station's reboosts stop.
+    as_of_utc: datetime | None = None
 
     def check(self) -> None:
         if not 1 <= self.samples <= MAX_SAMPLES:
@@ -205,7 +208,10 @@ def run_risk(obj: ResolvedObject, options: RiskOptions) -> RiskRun:
         prediction = run_prediction(
             obj,
             PredictOptions(
-                samples=options.samples, seed=options.seed, no_reboost=options.no_reboost
+                samples=options.samples,
+                seed=options.seed,
+                no_reboost=options.no_reboost,
+                as_of_utc=options.as_of_utc,
             ),
         )
         warnings.extend(w for w in prediction.warnings if w not in warnings)
