@@ -191,6 +191,11 @@ _CLASS[43] = _PLUS
 _CLASS[45] = _MINUS
 _CLASS[46] = _DOT
 _CLASS[65:91] = _UPPER
+#: Control bytes that make a file "not plainly TLE text" (tab, newline, form feed allowed).
+_CONTROL = np.zeros(256, dtype=bool)
+_CONTROL[:32] = True
+_CONTROL[[9, 10, 12]] = False
+_CONTROL[127] = True
 _DIGIT_VALUE = np.zeros(256, dtype=np.float64)
 _DIGIT_VALUE[48:58] = np.arange(10)
 _SIGN = _SPC | _PLUS | _MINUS
@@ -234,10 +239,12 @@ _BLANK_LED_2 = ((8, 11), (17, 20), (34, 37), (43, 46), (52, 54), (63, 68))
 
 
 def _no_blank_after_digit(fields: tuple[tuple[int, int], ...]) -> np.ndarray:
-    pairs = np.zeros(69, dtype=bool)  # column c such that c - 1 is in the same field
+    """Columns c (0-based) such that c - 1 is in the same blank-led field: only these can
+    hold the forbidden "digit then blank" pair, so only these are checked."""
+    pairs = np.zeros(69, dtype=bool)
     for lo, hi in fields:
         pairs[lo + 1 : hi] = True
-    return pairs
+    return np.flatnonzero(pairs)
 
 
 _PAIRS_1 = _no_blank_after_digit(_BLANK_LED_1)
@@ -248,14 +255,17 @@ def _weights(fields: dict[str, tuple[int, ...]]) -> tuple[list[str], np.ndarray]
     """Place-value matrix: ``digits (N, 69) @ W (69, F)`` gives every field's integer value.
 
     Each field lists its digit columns, most significant first (a decimal point is simply
-    left out: ``ddd.dddd`` read as the integer dddd dddd, later divided by 10^4).
+    left out: ``ddd.dddd`` read as the integer dddd dddd, later divided by 10^4).  A last
+    field ``"digit_sum"`` weighs columns 1-68 by one: the checksum's digit part comes out of
+    the same matrix product instead of a second pass over the bytes (sums <= 612: exact).
     """
-    names = list(fields)
+    names = [*fields, "digit_sum"]
     w = np.zeros((69, len(names)))
-    for j, name in enumerate(names):
+    for j, name in enumerate(fields):
         cols = fields[name]
         for k, c in enumerate(cols):
             w[c, j] = 10.0 ** (len(cols) - 1 - k)
+    w[:68, -1] = 1.0
     return names, w
 
 
@@ -309,15 +319,35 @@ def _is_leap(year: np.ndarray) -> np.ndarray:
     return ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
 
 
-def _line_ok(m: np.ndarray, template: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+def _minus_columns(template: np.ndarray) -> np.ndarray:
+    """Columns where the template allows a minus sign: the only ones a canonical line can
+    have one in, so the only ones the checksum needs to count."""
+    return np.flatnonzero(template & _MINUS)
+
+
+_MINUS_1 = _minus_columns(_T1)
+_MINUS_2 = _minus_columns(_T2)
+
+
+def _line_ok(
+    m: np.ndarray, template: np.ndarray, pairs: np.ndarray, minus: np.ndarray, digit_sum: np.ndarray
+) -> np.ndarray:
+    """Canonical-line mask of (N, 69) bytes ``m``: every byte of an allowed class, no blank
+    after a digit inside a blank-led field (columns ``pairs``), and the checksum right.
+
+    ``digit_sum`` (the digits of columns 1-68, from the place-value product) plus one per
+    minus sign, modulo 10, must equal column 69.  Minus signs are only counted in the
+    ``minus`` columns: anywhere else the template check already rejects the line.
+    """
     cls = _CLASS[m]
-    ok = np.all((cls & template) != 0, axis=1)
+    # min over a row of (class & allowed) is 0 iff some byte is of a class not allowed there
+    ok = (cls & template).min(axis=1) != 0
     # a blank right after a digit inside a blank-led field
-    bad = (cls[:, 1:] == _SPC) & (cls[:, :-1] == _DIG) & pairs[1:]
-    ok &= ~np.any(bad, axis=1)
+    bad = (cls[:, pairs] == _SPC) & (cls[:, pairs - 1] == _DIG)
+    ok &= ~bad.any(axis=1)
     # checksum: digits of columns 1-68 plus one per minus sign, modulo 10
-    digit_sum = _DIGIT_VALUE[m[:, :68]].sum(axis=1) + np.count_nonzero(m[:, :68] == 45, axis=1)
-    return ok & (digit_sum.astype(np.int64) % 10 == m[:, 68].astype(np.int64) - 48)
+    total = digit_sum.astype(np.int64) + np.count_nonzero(m[:, minus] == 45, axis=1)
+    return ok & (total % 10 == m[:, 68].astype(np.int64) - 48)
 
 
 def _decode_records(
@@ -328,12 +358,13 @@ def _decode_records(
     ``ok`` is False for any record that is not canonical or would fail
     :func:`deorbit.elements.validate`; such records go to the ElementSet path.
     """
-    ok = (m1[:, 0] == 49) & (m2[:, 0] == 50)
-    ok &= _line_ok(m1, _T1, _PAIRS_1) & _line_ok(m2, _T2, _PAIRS_2)
-    ok &= np.all(m1[:, 2:7] == m2[:, 2:7], axis=1)
-    ok &= np.isin(m1[:, 7], (85, 67, 83, 32))  # U C S blank
     v1 = dict(zip(_F1_NAMES, (_DIGIT_VALUE[m1] @ _W1).T, strict=True))
     v2 = dict(zip(_F2_NAMES, (_DIGIT_VALUE[m2] @ _W2).T, strict=True))
+    ok = (m1[:, 0] == 49) & (m2[:, 0] == 50)
+    ok &= _line_ok(m1, _T1, _PAIRS_1, _MINUS_1, v1["digit_sum"])
+    ok &= _line_ok(m2, _T2, _PAIRS_2, _MINUS_2, v2["digit_sum"])
+    ok &= np.all(m1[:, 2:7] == m2[:, 2:7], axis=1)
+    ok &= np.isin(m1[:, 7], (85, 67, 83, 32))  # U C S blank
     lead = _ALPHA5[m1[:, 2]]
     ok &= lead >= 0
     norad = lead * 10_000 + v1["cat4"].astype(np.int64)
@@ -446,8 +477,7 @@ def parse_tle_columns(
     buf = np.frombuffer(body, dtype=np.uint8)
     if body.startswith(_UTF8_BOM) or buf.size == 0:
         return standard()
-    control = (buf < 32) & (buf != 9) & (buf != 10) & (buf != 12)
-    if np.any(control | (buf == 127)):
+    if np.any(_CONTROL[buf]):  # one table look-up per byte instead of five comparisons
         return standard()  # binary or junk: the standard path names the problem
     try:
         body.decode("utf-8")
@@ -486,14 +516,17 @@ def parse_tle_columns(
     prev_ok[has_prev] = blank[p] | other[p] | kind1[p] | kind2[p]
     i1 = i1[prev_ok]
     # a line 1 cannot also be the line 2 of a candidate before it (kind1 != kind2, so fine)
-    cols69 = np.arange(69)
+    # every 69-byte window of the file as a read-only view (no copy): a record's line is
+    # one row of it, so gathering N lines copies N contiguous rows instead of indexing N x 69
+    # single bytes through an (N, 69) int64 index matrix (~10x faster)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 69)
     now_us = utc_to_us(now)
     parts: list[dict[str, np.ndarray]] = []
     oks, intl_parts, cls_parts = [], [], []
     for c0 in range(0, i1.size, _CHUNK_RECORDS):
         sel = i1[c0 : c0 + _CHUNK_RECORDS]
-        m1 = padded[starts[sel][:, None] + cols69]
-        m2 = padded[starts[sel + 1][:, None] + cols69]
+        m1 = windows[starts[sel]]
+        m2 = windows[starts[sel + 1]]
         decoded, ok_chunk = _decode_records(m1, m2, now_us)
         parts.append(decoded)
         oks.append(ok_chunk)

@@ -288,7 +288,14 @@ def forecast_object(
             provenance="element store (catalogue watch)",
             as_of_utc=None,
         )
-        options = PredictOptions(as_of_utc=utc_from_us(as_of_utc_us), samples=samples, seed=seed)
+        # workers=1: the samples run here, one chunk after the other.  The parallelism of a
+        # watch is across objects (one Dask task each); PredictOptions' default of 2 spawned
+        # processes per object would put 4 processes on 2 cores under 2 Dask workers and pay
+        # a process start-up per task (measured: 2 workers slower than 1).  The answer is the
+        # same bit for bit whatever ``workers`` is (deorbit.reentry).
+        options = PredictOptions(
+            as_of_utc=utc_from_us(as_of_utc_us), samples=samples, seed=seed, workers=1
+        )
         p = run_prediction(obj, options)
         answer = prediction_json(p)
         p05, p50, p95 = p.quantiles_utc()
