@@ -18,7 +18,13 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from deorbit.deorbit_plan import deorbit_plan_json, load_zone, plan_deorbit
+from deorbit.deorbit_plan import (
+    after_natural_decay,
+    deorbit_plan_json,
+    load_zone,
+    plan_deorbit,
+    require_enough_propellant,
+)
 from deorbit.elements import check_in_orbit
 from deorbit.fileio import atomic_write_text
 from deorbit.jobs import nominal_density, resolve, station_properties
@@ -28,6 +34,8 @@ from deorbit.risk import RiskOptions, risk_json, run_risk
 from deorbit.vehicles import get_vehicle
 
 FOCUS = ("RUS", "USA", "EU27", "IND", "CHN")
+#: As NASA's published outline: drag lowers the station to about 205 miles before the burns.
+DECAY_TO_KM = 330.0
 
 
 def pct(x: float) -> str:
@@ -52,7 +60,7 @@ def main() -> None:
     longrun = risk_json(run_risk(obj, RiskOptions(mode="long-run", samples=20_000, seed=a.seed)))
     mass, bc = station_properties(obj, None, None, None, None)
     plan = plan_deorbit(
-        es,
+        after_natural_decay(es, DECAY_TO_KM),
         vehicle=get_vehicle("usdv"),
         density=nominal_density(es, None, "asof", 30.0),
         mass_kg=mass,
@@ -61,7 +69,7 @@ def main() -> None:
         samples=50,
         seed=a.seed,
     )
-    dj = deorbit_plan_json(plan)
+    dj = deorbit_plan_json(require_enough_propellant(plan))
     rb = reboost_json(
         plan_reboosts(
             es,
@@ -136,7 +144,8 @@ def main() -> None:
         "",
         "## Controlled deorbit into the South Pacific Ocean Uninhabited Area",
         "",
-        f"* Vehicle: {dj['vehicle']['name'] if isinstance(dj.get('vehicle'), dict) else 'usdv'}; "
+        f"* After drag has lowered the station to {DECAY_TO_KM:.0f} km (as NASA's plan does). "
+        f"Vehicle: {dj['vehicle']['name'] if isinstance(dj.get('vehicle'), dict) else 'usdv'}; "
         f"total delta-v **{dj['delta_v_total_m_s']:.1f} m/s** in {len(dj['burns'])} burns; "
         f"propellant {dj['propellant_total_kg']:,.0f} kg.",
         f"* Probability that the footprint lies inside the zone: "

@@ -42,7 +42,9 @@ def test_reboost_bad_input_exits_2(capsys, args, needle):
 
 
 def test_deorbit_plan_json(capsys):
-    code, out, err = run(["deorbit-plan", "ISS", "--samples", "5", "--json"], capsys)
+    code, out, err = run(
+        ["deorbit-plan", "ISS", "--samples", "5", "--decay-to-km", "330", "--json"], capsys
+    )
     assert code == 0, err
     d = json.loads(out)
     for key in (
@@ -52,8 +54,19 @@ def test_deorbit_plan_json(capsys):
         "casualty_expectation",
     ):
         assert key in d
-    # Two-body bound from a circular ~420 km orbit to a 40 km perigee: ~110 m/s.
-    assert 80 < d["delta_v_total_m_s"] < 150
+    # Two-body bound from a circular 330 km orbit to a 40 km perigee: 85.6 m/s.
+    assert 75 < d["delta_v_total_m_s"] < 110
+    assert d["propellant_total_kg"] <= d["vehicle"]["propellant_kg"]
+
+
+def test_deorbit_plan_without_enough_propellant_exits_2(capsys):
+    # From the full ~420 km orbit the ISS needs ~110 m/s, more than 16 t of USDV propellant gives;
+    # a Progress carries far less still.
+    for args in ([], ["--vehicle", "progress-ms"]):
+        code, out, err = run(["deorbit-plan", "ISS", "--samples", "2", *args], capsys)
+        assert code == 2
+        assert out == ""
+        assert "propellant" in err and "--decay-to-km" in err
 
 
 def test_deorbit_plan_unreachable_zone(tmp_path, capsys):

@@ -671,7 +671,8 @@ function issComparison(kindNames, o) {
     () => ({ object: String(o.norad_id), mode: "prediction", no_reboost: true, samples: Number(riskSamples.value), seed: 1 }),
     show(left, fillUncontrolled),
   );
-  const planPanel = jobPanel("deorbit-plan", () => ({ object: String(o.norad_id) }), show(right, fillControlled));
+  // The ISS: as NASA's published plan, drag first lowers the station to ~330 km.
+  const planPanel = jobPanel("deorbit-plan", () => (o.norad_id === 25544 ? { object: String(o.norad_id), decay_to_km: 330 } : { object: String(o.norad_id) }), show(right, fillControlled));
   const runBoth = () => {
     if (haveRisk) riskPanel.start();
     if (havePlan) planPanel.start();

@@ -721,6 +721,13 @@ def deorbit_plan(
     vehicle: Annotated[str, typer.Option(help="Vehicle preset (default: usdv).")] = "usdv",
     samples: Annotated[int, typer.Option(help="Monte Carlo samples of the footprint.")] = 50,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    decay_to_km: Annotated[
+        float | None,
+        typer.Option(
+            "--decay-to-km",
+            help="Let drag lower the orbit to this circular altitude first (NASA's ISS plan: ~330).",
+        ),
+    ] = None,
     mass_kg: Annotated[float | None, typer.Option("--mass-kg")] = None,
     area_m2: Annotated[float | None, typer.Option("--area-m2")] = None,
     cd: Annotated[float | None, typer.Option("--cd")] = None,
@@ -732,7 +739,13 @@ def deorbit_plan(
     lenient: LenientOpt = False,
 ) -> None:
     """Controlled deorbit: burns that put the whole debris footprint inside a target zone."""
-    from deorbit.deorbit_plan import deorbit_plan_json, load_zone, plan_deorbit
+    from deorbit.deorbit_plan import (
+        after_natural_decay,
+        deorbit_plan_json,
+        load_zone,
+        plan_deorbit,
+        require_enough_propellant,
+    )
     from deorbit.elements import check_in_orbit
     from deorbit.jobs import nominal_density, resolve, station_properties
     from deorbit.vehicles import get_vehicle
@@ -744,6 +757,8 @@ def deorbit_plan(
     es = check_in_orbit(obj_.latest)
     mass, bc = station_properties(obj_, mass_kg, area_m2, cd, bc_m2_per_kg)
     density = nominal_density(es, None, "asof", 30.0)
+    if decay_to_km is not None:
+        es = after_natural_decay(es, decay_to_km)
     with _progress(f"planning the deorbit ({samples} samples)"):
         plan = plan_deorbit(
             es,
@@ -755,6 +770,7 @@ def deorbit_plan(
             samples=samples,
             seed=seed,
         )
+    require_enough_propellant(plan)
     result = deorbit_plan_json(plan)
     if as_json:
         _print_json(result)

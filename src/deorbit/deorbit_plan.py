@@ -472,3 +472,39 @@ def deorbit_plan_json(plan: DeorbitPlan) -> dict[str, Any]:
         "samples_reentered": plan.samples_reentered,
         "warnings": plan.warnings,
     }
+
+
+def after_natural_decay(es: ElementSet, alt_km: float) -> ElementSet:
+    """The element set of ``es``'s orbit once drag has lowered it to a circular ``alt_km``.
+
+    Plans such as NASA's for the ISS let the atmosphere do the first part of the lowering (to
+    about 330 km) before the deorbit vehicle burns.  The returned set keeps the epoch, the
+    orientation and the drag terms of ``es`` and sets the mean motion of a circular orbit whose
+    semi-major axis is ``R_eq + alt_km`` (eccentricity zero): a starting orbit for
+    :func:`plan_deorbit`, not a prediction of when that altitude is reached.
+    """
+    from dataclasses import replace
+
+    current = es.semi_major_axis_km - R_EQ_KM
+    if not 150.0 <= alt_km < current:
+        raise InputError(
+            f"--decay-to-km {alt_km:g} must lie between 150 km and the orbit's mean altitude "
+            f"({current:.0f} km)",
+            field="--decay-to-km",
+        )
+    a_km = R_EQ_KM + alt_km
+    n_rev_day = math.sqrt(MU_KM3_S2 / a_km**3) * 86400.0 / (2.0 * math.pi)
+    return replace(es, mean_motion_rev_per_day=n_rev_day, eccentricity=0.0)
+
+
+def require_enough_propellant(plan: DeorbitPlan) -> DeorbitPlan:
+    """Raise InputError (with what would work) when the vehicle cannot fly the plan."""
+    if plan.propellant_total_kg <= plan.vehicle.propellant_kg:
+        return plan
+    raise InputError(
+        f"{plan.vehicle.name} carries {plan.vehicle.propellant_kg:,.0f} kg of propellant but "
+        f"this plan needs {plan.propellant_total_kg:,.0f} kg ({plan.delta_v_total_m_s:.1f} m/s "
+        f"from {plan.start_alt_km:.0f} km): let drag lower the orbit first (--decay-to-km, "
+        "e.g. 330 as NASA's ISS plan does) or choose a bigger vehicle",
+        field="--vehicle",
+    )

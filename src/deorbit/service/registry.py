@@ -440,6 +440,9 @@ class DeorbitPlanParams(BaseModel):
     vehicle: Literal["progress-ms", "zvezda", "cygnus", "dragon-boost-trunk", "usdv"] = "usdv"
     samples: int = Field(50, ge=1, le=500)
     seed: int = Field(1, ge=0, le=2**32 - 1)
+    decay_to_km: float | None = Field(
+        None, ge=150, le=2000, description="Let drag lower the orbit to this altitude first."
+    )
 
 
 def check_deorbit_plan(params: DeorbitPlanParams) -> DeorbitPlanParams:
@@ -448,7 +451,13 @@ def check_deorbit_plan(params: DeorbitPlanParams) -> DeorbitPlanParams:
 
 def run_deorbit_plan_job(params: DeorbitPlanParams, progress: Progress) -> JobResult:
     """The controlled-deorbit job: ``deorbit deorbit-plan --json`` as the result."""
-    from deorbit.deorbit_plan import deorbit_plan_json, load_zone, plan_deorbit
+    from deorbit.deorbit_plan import (
+        after_natural_decay,
+        deorbit_plan_json,
+        load_zone,
+        plan_deorbit,
+        require_enough_propellant,
+    )
     from deorbit.elements import check_in_orbit
     from deorbit.jobs import nominal_density, resolve, station_properties
     from deorbit.vehicles import get_vehicle
@@ -456,17 +465,21 @@ def run_deorbit_plan_job(params: DeorbitPlanParams, progress: Progress) -> JobRe
     obj = resolve(params.object)
     es = check_in_orbit(obj.latest)
     mass, bc = station_properties(obj, None, None, None, None)
+    density = nominal_density(es, None, "asof", 30.0)
+    if params.decay_to_km is not None:
+        es = after_natural_decay(es, params.decay_to_km)
     progress(0.1, "searching the final-burn time")
     plan = plan_deorbit(
         es,
         vehicle=get_vehicle(params.vehicle),
-        density=nominal_density(es, None, "asof", 30.0),
+        density=density,
         mass_kg=mass,
         bc_m2_per_kg=bc,
         zone=load_zone(None),
         samples=params.samples,
         seed=params.seed,
     )
+    require_enough_propellant(plan)
     return JobResult(result=deorbit_plan_json(plan), extras={})
 
 
