@@ -21,7 +21,6 @@ import argparse
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,22 +28,13 @@ import numpy as np
 from deorbit.cowell import osculating_from_mean, propagate_to_altitude
 from deorbit.decay import mean_orbit_from_element_set, propagate_decay
 from deorbit.drag import ExponentialDensity, MsisDensity
-from deorbit.elements import ElementSet
+from deorbit.formats import load_elements
 from deorbit.reentry import predict_reentry
 
-ISS = ElementSet(
-    25544,
-    "ISS (ZARYA)",
-    "98067A",
-    datetime(2024, 1, 1, 12, tzinfo=UTC),
-    15.50377579,
-    0.0006703,
-    51.6416,
-    247.4627,
-    130.5360,
-    325.0288,
-    0.30074e-3,
-)
+#: The issue's peer cross-check element set (ISS, 2024-01-01 12:00 UTC), shared test data.
+ISS = load_elements(
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "predict" / "iss_2024.tle"
+).elements[0]
 BC_ISS = 2.2 * 1600.0 / 420000.0
 
 

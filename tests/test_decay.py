@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,23 +16,14 @@ from deorbit.decay import (
     propagate_decay,
 )
 from deorbit.drag import ExponentialDensity
-from deorbit.elements import ElementSet
+from deorbit.formats import load_elements
 from deorbit.gravity import MU_KM3_S2, OMEGA_EARTH_RAD_S, R_EQ_KM
 
 T0 = np.datetime64("2024-01-01T12:00:00", "ns")
-ISS = ElementSet(
-    25544,
-    "ISS (ZARYA)",
-    "98067A",
-    datetime(2024, 1, 1, 12, tzinfo=UTC),
-    15.50377579,
-    0.0006703,
-    51.6416,
-    247.4627,
-    130.5360,
-    325.0288,
-    0.30074e-3,
-)
+#: The issue's peer cross-check element set (ISS, 2024-01-01 12:00 UTC), shared test data.
+ISS = load_elements(
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "predict" / "iss_2024.tle"
+).elements[0]
 
 
 def test_circular_equatorial_lifetime_matches_the_analytic_integral():

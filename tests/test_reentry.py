@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from deorbit.drag import MsisDensity
-from deorbit.elements import ElementSet
+from deorbit.formats import load_elements
 from deorbit.reentry import predict_reentry
 
-ISS = ElementSet(
-    25544,
-    "ISS (ZARYA)",
-    "98067A",
-    datetime(2024, 1, 1, 12, tzinfo=UTC),
-    15.50377579,
-    0.0006703,
-    51.6416,
-    247.4627,
-    130.5360,
-    325.0288,
-    0.30074e-3,
-)
+#: The issue's peer cross-check element set (ISS, 2024-01-01 12:00 UTC), shared test data.
+ISS = load_elements(
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "predict" / "iss_2024.tle"
+).elements[0]
 MSIS00 = MsisDensity(150.0, 150.0, 15.0, version=0)
 
 

@@ -160,25 +160,6 @@ _SET_COLUMNS = (
     "e.classification, e.element_set_no, e.rev_at_epoch, e.ephemeris_type, i.source, e.line"
 )
 _PK = itemgetter(0, 1)  # (norad_id, epoch_utc_us) of an element_sets row
-#: Every ElementSet field after norad_id and epoch_utc, in element_sets column order.
-_ROW_FIELDS = attrgetter(
-    "name",
-    "intl_designator",
-    "mean_motion_rev_per_day",
-    "eccentricity",
-    "inclination_deg",
-    "raan_deg",
-    "arg_perigee_deg",
-    "mean_anomaly_deg",
-    "bstar_per_earth_radii",
-    "mean_motion_dot_rev_per_day2",
-    "mean_motion_ddot_rev_per_day3",
-    "classification",
-    "element_set_no",
-    "rev_at_epoch",
-    "ephemeris_type",
-    "line",
-)
 _SELECT_SETS = f"SELECT {_SET_COLUMNS} FROM element_sets e JOIN ingests i USING (ingest_id)"
 _INSERT_SET = (
     "INSERT OR IGNORE INTO element_sets VALUES "
@@ -217,6 +198,8 @@ ROW_COLUMNS: tuple[str, ...] = (
     "ephemeris_type",
     "line",
 )
+#: Every ElementSet field after norad_id and epoch_utc, in element_sets column order.
+_ROW_FIELDS = attrgetter(*ROW_COLUMNS[2:])
 _INSERT_PREDICTION = """
     INSERT INTO predictions (norad_id, as_of_utc_us, element_epoch_utc_us, bc_m2_per_kg,
         bc_method, space_weather_mode, space_weather_version, seed, samples, engine,
