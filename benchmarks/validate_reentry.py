@@ -189,13 +189,7 @@ def bc_spread(args: argparse.Namespace) -> int:
     from deorbit.manoeuvres import detect_manoeuvres
     from deorbit.predict import build_density
 
-    sources: list[tuple[str, Path, float | None]] = [
-        ("ISS 2021-22", SHARED / "iss" / "25544_2021-2022.tle", None),
-        ("ISS 2024-25", SHARED / "iss" / "25544_2024-2025_from_omm.tle", None),
-    ] + [
-        (f"{nid}", SHARED / "tles" / f"{nid}.tle", args.passive_days)
-        for nid in ("29655", "44238", "44240", "44249", "44252")
-    ]
+    sources = _study_sources(args)
     print(
         f"window {args.window_days:g} d; d = ln BC(k+1) - ln BC(k) of neighbouring windows; "
         "observed space weather, MSIS 2.1 (zonal mean), as predict uses"
@@ -209,17 +203,7 @@ def bc_spread(args: argparse.Namespace) -> int:
         t = an.t_days
         t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
         t_lo = t_hi - passive if passive else t[0]
-        density = build_density(
-            version=2.1,
-            as_of_utc=sets[-1].epoch_utc,
-            mode="observed",
-            f107_sfu=None,
-            ap=None,
-            first_utc=sets[0].epoch_utc - timedelta(days=2),
-            last_utc=sets[-1].epoch_utc + timedelta(days=2),
-            samples=1,
-            rng=np.random.default_rng(0),
-        ).nominal_provider
+        density = _observed_density(sets, build_density)
         fits: list[tuple[int, float, float]] = []
         for k, i0, i1 in _windows(sets, t, an.arcs, args.window_days, t_lo, t_hi):
             est = fit_ballistic_coefficient(
@@ -267,9 +251,182 @@ def bc_spread(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit_window(sets: list, density, i0: int, i1: int, days: float, decay_km: float):
+    from deorbit.bcfit import fit_ballistic_coefficient
+
+    if i1 - i0 < 4:
+        return math.nan
+    est = fit_ballistic_coefficient(
+        sets[i0 : i1 + 1],
+        density,
+        max_arc_days=days + 1e-6,
+        max_decay_km=decay_km,
+        min_arc_days=min(1.0, 0.5 * days),
+    )
+    return math.log(est.bc_m2_per_kg) if est.method == "arc-fit" else math.nan
+
+
+def bc_lookback(args: argparse.Namespace) -> int:
+    """Which look-back arc predicts the BC of the next ``--window-days`` best?"""
+    from deorbit.formats import load_elements
+    from deorbit.manoeuvres import detect_manoeuvres
+    from deorbit.predict import build_density
+
+    lookbacks = [float(x) for x in args.lookbacks.split(",")]
+    sources = _study_sources(args)
+    print(
+        f"target: ln BC fitted on the next {args.window_days:g} d; predictor: ln BC fitted on "
+        f"the last L days before the as-of time (every {args.step_days:g} d, inside one free "
+        f"arc); passive histories end {args.end_gap_days:g} d before their last set; observed "
+        "space weather, MSIS 2.1 zonal mean.  d = ln BC(predictor) - ln BC(target)."
+    )
+    rows: dict[str, list[list[float]]] = {}
+    for label, path, passive in sources:
+        sets = load_elements(path, on_conflict="latest").elements
+        an = detect_manoeuvres(sets)
+        t = an.t_days
+        t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
+        t_lo = t_hi - passive if passive else t[0]
+        density = _observed_density(sets, build_density)
+        out = rows.setdefault(label, [])
+        for arc in an.arcs:
+            a0, a1 = max(t[arc.start_index], t_lo), min(t[arc.end_index], t_hi)
+            s = a0 + min(lookbacks)
+            while s + args.window_days <= a1 + 1e-9:
+                j1 = int(np.searchsorted(t, s, side="right")) - 1
+                k1 = int(np.searchsorted(t, s + args.window_days, side="right")) - 1
+                target = _fit_window(sets, density, j1, k1, args.window_days, 1e9)
+                preds = []
+                for lb in lookbacks:
+                    if s - lb < a0 - 1e-9:
+                        preds.append(math.nan)
+                        continue
+                    j0 = int(np.searchsorted(t, s - lb))
+                    preds.append(_fit_window(sets, density, j0, j1, lb, 1e9) - target)
+                out.append(preds)
+                s += args.step_days
+        sys.stdout.flush()
+    head = " | ".join(f"L={lb:g} d" for lb in lookbacks)
+    print(f"\nmedian |d| (n) by look-back L\n\n| history | {head} |")
+    print("|---|" + "---|" * len(lookbacks))
+    everything = []
+    for label, rr in rows.items():
+        arr = np.array(rr, dtype=float).reshape(-1, len(lookbacks))
+        everything.append(arr)
+        cells = []
+        for j in range(len(lookbacks)):
+            col = arr[np.isfinite(arr[:, j]), j]
+            cells.append(f"{np.median(np.abs(col)):.3f} ({col.size})" if col.size else "-")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    arr = np.vstack(everything)
+    both = np.all(np.isfinite(arr), axis=1)
+    cells = [f"{np.median(np.abs(arr[both, j])):.3f}" for j in range(len(lookbacks))]
+    rms = [f"{np.sqrt(np.mean(arr[both, j] ** 2)):.3f}" for j in range(len(lookbacks))]
+    print(f"| all, same cases (n={int(both.sum())}), median | " + " | ".join(cells) + " |")
+    print("| all, same cases, rms | " + " | ".join(rms) + " |")
+    return 0
+
+
+def single_set(args: argparse.Namespace) -> int:
+    """How well does one set give the BC?  B* and the set's decay rate (ndot) against the BC
+    fitted on the 10-day arc centred on the set (observed space weather)."""
+    from deorbit.bcfit import bc_from_bstar, bc_from_decay_rate, fit_ballistic_coefficient
+    from deorbit.formats import load_elements
+    from deorbit.manoeuvres import detect_manoeuvres
+    from deorbit.predict import build_density
+
+    half = 0.5 * args.window_days
+    print(
+        f"ln(BC_estimate / BC of the {args.window_days:g}-day arc fit centred on the set), one "
+        f"set every {args.step_days:g} d of each free arc; passive histories: their last "
+        f"{args.passive_days:g} d ending {args.end_gap_days:g} d before the last set\n"
+    )
+    print("| history | estimator | n | median | robust sd | p05 | p95 | unusable |")
+    print("|---|---|---|---|---|---|---|---|")
+    every: dict[str, list[float]] = {"B*": [], "ndot": []}
+
+    def line(label: str, name: str, x: np.ndarray) -> None:
+        ok = x[np.isfinite(x)]
+        rsd = 1.4826 * float(np.median(np.abs(ok - np.median(ok))))
+        print(
+            f"| {label} | {name} | {ok.size} | {np.median(ok):+.2f} | {rsd:.2f} | "
+            f"{np.quantile(ok, 0.05):+.2f} | {np.quantile(ok, 0.95):+.2f} | {x.size - ok.size} |"
+        )
+
+    for label, path, passive in _study_sources(args):
+        sets = load_elements(path, on_conflict="latest").elements
+        an = detect_manoeuvres(sets)
+        t = an.t_days
+        t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
+        t_lo = t_hi - passive if passive else t[0]
+        density = _observed_density(sets, build_density)
+        got: dict[str, list[float]] = {"B*": [], "ndot": []}
+        for arc in an.arcs:
+            a0, a1 = max(t[arc.start_index], t_lo), min(t[arc.end_index], t_hi)
+            s = a0 + half
+            while s + half <= a1 + 1e-9:
+                j0 = int(np.searchsorted(t, s - half))
+                j1 = int(np.searchsorted(t, s + half, side="right")) - 1
+                es = sets[int(np.searchsorted(t, s))]
+                s += args.step_days
+                if j1 - j0 < 4:
+                    continue
+                est = fit_ballistic_coefficient(
+                    sets[j0 : j1 + 1],
+                    density,
+                    max_arc_days=args.window_days + 1e-6,
+                    max_decay_km=1e9,
+                    min_arc_days=half,
+                )
+                if est.method != "arc-fit" or est.warnings:
+                    continue
+                ref = math.log(est.bc_m2_per_kg)
+                b = bc_from_bstar(es.bstar_per_earth_radii)
+                v = bc_from_decay_rate(es, density)
+                got["B*"].append(math.log(b) - ref if b > 0 else math.nan)
+                got["ndot"].append(math.log(v) - ref if v > 0 else math.nan)
+        for name, vals in got.items():
+            line(label, name, np.array(vals))
+            every[name] += vals
+        sys.stdout.flush()
+    for name, vals in every.items():
+        line("all", name, np.array(vals))
+    return 0
+
+
+def _study_sources(args: argparse.Namespace) -> list[tuple[str, Path, float | None]]:
+    return [
+        ("ISS 2021-22", SHARED / "iss" / "25544_2021-2022.tle", None),
+        ("ISS 2024-25", SHARED / "iss" / "25544_2024-2025_from_omm.tle", None),
+    ] + [
+        (f"{nid}", SHARED / "tles" / f"{nid}.tle", args.passive_days)
+        for nid in ("29655", "44238", "44240", "44249", "44252")
+    ]
+
+
+def _observed_density(sets: list, build_density) -> object:
+    return build_density(
+        version=2.1,
+        as_of_utc=sets[-1].epoch_utc,
+        mode="observed",
+        f107_sfu=None,
+        ap=None,
+        first_utc=sets[0].epoch_utc - timedelta(days=2),
+        last_utc=sets[-1].epoch_utc + timedelta(days=2),
+        samples=1,
+        rng=np.random.default_rng(0),
+    ).nominal_provider
+
+
 def main() -> int:
+    jobs = {
+        "yardstick": yardstick,
+        "bc-spread": bc_spread,
+        "bc-lookback": bc_lookback,
+        "single-set": single_set,
+    }
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("job", nargs="?", default="yardstick", choices=["yardstick", "bc-spread"])
+    ap.add_argument("job", nargs="?", default="yardstick", choices=list(jobs))
     ap.add_argument("--horizons", default="30,10,3,1")
     ap.add_argument("--skip", default="", help="comma-separated NORAD ids to leave out")
     ap.add_argument("--samples", type=int, default=100)
@@ -279,8 +436,10 @@ def main() -> int:
     ap.add_argument("--window-days", type=float, default=10.0)
     ap.add_argument("--passive-days", type=float, default=200.0)
     ap.add_argument("--end-gap-days", type=float, default=5.0)
+    ap.add_argument("--lookbacks", default="3,5,10,20,30,60")
+    ap.add_argument("--step-days", type=float, default=5.0)
     args = ap.parse_args()
-    return yardstick(args) if args.job == "yardstick" else bc_spread(args)
+    return jobs[args.job](args)
 
 
 if __name__ == "__main__":

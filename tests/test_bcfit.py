@@ -9,7 +9,13 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from deorbit.bcfit import BSTAR_RHO0_KG_M2_PER_ER, bc_from_bstar, fit_ballistic_coefficient
+from deorbit.bcfit import (
+    BSTAR_RHO0_KG_M2_PER_ER,
+    SIGMA_LN_NDOT,
+    bc_from_bstar,
+    bc_from_decay_rate,
+    fit_ballistic_coefficient,
+)
 from deorbit.decay import mean_orbit_from_element_set, propagate_decay
 from deorbit.drag import ExponentialDensity
 from deorbit.gravity import R_EQ_KM
@@ -72,6 +78,43 @@ def test_single_set_falls_back_to_bstar():
     assert pytest.approx(0.15696615, rel=1e-5) == BSTAR_RHO0_KG_M2_PER_ER
     assert est.sigma_ln == pytest.approx(0.7)
     assert est.n_sets == 1 and est.warnings
+
+
+def _with_decay_rate(es, bc, days=1.0):
+    """``es`` with the ndot/2 field that the decay model's own loss over ``days`` implies."""
+    orbit = mean_orbit_from_element_set(es)
+    res = propagate_decay(
+        orbit, bc, DENSITY, max_days=days, max_step_days=0.25, handover_alt_km=120.0
+    )
+    a = orbit.a_km[0]
+    da_dt = (res.orbit.a_km[0] - a) / days
+    ndot = -1.5 * es.mean_motion_rev_per_day * da_dt / a  # rev/day^2
+    return replace(es, mean_motion_dot_rev_per_day2=ndot / 2.0)
+
+
+@pytest.mark.parametrize("bc", [0.002, 0.01, 0.05])
+def test_single_set_uses_its_stated_decay_rate_through_the_model(bc):
+    es = _with_decay_rate(BASE, bc)
+    assert bc_from_decay_rate(es, DENSITY) == pytest.approx(bc, rel=0.01)
+    est = fit_ballistic_coefficient([es], DENSITY)
+    assert est.method == "ndot"
+    assert est.bc_m2_per_kg == pytest.approx(bc, rel=0.01)
+    assert est.sigma_ln == SIGMA_LN_NDOT
+    assert any("ndot" in w for w in est.warnings)
+
+
+def test_single_set_near_reentry_shortens_the_span():
+    low = replace(BASE, mean_motion_rev_per_day=_n_for_a(R_EQ_KM + 150.0))
+    es = _with_decay_rate(low, 0.02, days=0.05)
+    assert bc_from_decay_rate(es, DENSITY) == pytest.approx(0.02, rel=0.05)
+
+
+def test_no_positive_decay_rate_falls_back_to_bstar():
+    es = replace(BASE, mean_motion_dot_rev_per_day2=-1e-5)
+    est = fit_ballistic_coefficient([es], DENSITY)
+    assert est.method == "bstar"
+    assert any("decay rate" in w for w in est.warnings)
+    assert np.isnan(bc_from_decay_rate(es, DENSITY))
 
 
 def test_negative_bstar_gives_default_with_warning():

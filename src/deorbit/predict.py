@@ -5,10 +5,11 @@ epoch), deorbit predicts when the object re-enters, with a Monte Carlo window:
 
 1. **Elements.**  Only sets with epoch <= T are used; the last one starts the prediction.
 2. **Ballistic coefficient.**  Fitted to the decay of the mean semi-major axis over the last
-   manoeuvre-free arc, through the same drag model that predicts (:mod:`deorbit.bcfit`); from
-   B* with a wide prior for a single set; from published mass, area and Cd for objects that
-   have them and whose history cannot give a drag-only arc (the ISS, :mod:`deorbit.spacecraft`);
-   or from the user (``--bc-m2-per-kg`` or ``--mass-kg/--area-m2/--cd``).
+   manoeuvre-free arc, through the same drag model that predicts (:mod:`deorbit.bcfit`); for a
+   single set (or no usable arc), from the decay rate the set states (its ndot field) through
+   the same model, with a wide prior, and from B* only when no set gives a decay rate; from
+   published mass, area and Cd for objects that have them and whose history cannot give a
+   drag-only arc (the ISS, :mod:`deorbit.spacecraft`); or from the user (``--bc-m2-per-kg`` or ``--mass-kg/--area-m2/--cd``).
 3. **Space weather** as known at T (:mod:`deorbit.spaceweather`: observations before T, then
    the forecast or persistence), or observed throughout for hindcasts, or constant overrides.
 4. **Density**: NRLMSIS 2.1 (default) or NRLMSISE-00, through the fast tabulated provider
