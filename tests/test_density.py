@@ -272,3 +272,70 @@ def test_density_model_error_distribution():
     assert np.all(density_model_error(np.random.default_rng(1), 5, sigma_ln=0.0) == 1.0)
     with pytest.raises(ValueError):
         density_model_error(np.random.default_rng(1), 5, sigma_ln=-0.1)
+
+
+def test_doy_rows_built_on_demand_are_the_whole_slices_floats(monkeypatch):
+    """A call builds only the (day-of-year node, context) rows it needs, with the same float32
+    operations as a whole slice: the density never depends on what was built before."""
+    import deorbit.density as density_module
+    from deorbit.atmosphere import _trig_weights
+
+    store = density_module._DoySlices(density_module._raw_table(0.0), 1)
+    raw = density_module._raw_table(0.0)
+    ctx = np.array([[3, 40, 41, 500]])
+    store.build(np.array([40]), ctx)
+    assert store.n_rows == 4 and np.flatnonzero(store.row_of[40] >= 0).tolist() == [3, 40, 41, 500]
+    assert not store.complete[40]
+    store.build(np.array([40]))  # the rest of the slice
+    assert store.complete[40] and store.n_rows == raw.shape[1]
+    w = _trig_weights(raw.shape[0], 40 * raw.shape[0] / 365.25).astype(np.float32)
+    whole = raw[0] * w[0]
+    for k in range(1, raw.shape[0]):
+        whole += raw[k] * w[k]
+    np.testing.assert_array_equal(store.pool[store.row_of[40]], whole)
+    # through the provider: rows on demand vs whole slices built first
+    rng = np.random.default_rng(4)
+    t = T0 + _days(rng.uniform(0, 400, 40))
+    lat, alt = rng.uniform(-60, 60, 40), rng.uniform(120, 600, 40)
+    src = ConstantIndices(130.0, 145.0, 9.0)
+    monkeypatch.setattr(density_module, "_SLICES", {})
+    lazy = ZonalMeanDensity(src, model_version=0)
+    got = [lazy(t[i : i + 1], lat[i : i + 1], 0.0, alt[i : i + 1]) for i in range(40)]
+    assert lazy._slices.n_rows <= 40 * 64  # ~64 of 594 contexts per day of year
+    monkeypatch.setattr(density_module, "_SLICES", {})
+    full = ZonalMeanDensity(src, model_version=0)
+    full._slices.build(np.arange(full._slices.complete.size))
+    again = [full(t[i : i + 1], lat[i : i + 1], 0.0, alt[i : i + 1]) for i in range(40)]
+    np.testing.assert_array_equal(np.concatenate(got), np.concatenate(again))
+
+
+def test_steady_runs_of_the_index_sources():
+    """steady_through_day: the last day with the same indices, a promise that holds."""
+    sw = load_space_weather()
+    as_of = np.datetime64("2024-06-01T00", "ns")
+    d0 = int(day_number(as_of))
+    src = SpaceWeatherIndices(sw, as_of, last_utc=as_of + _days(300))
+    last = src.first_day + src.f107_sfu.size - 1
+    days = np.arange(d0 - 60, last + 1)
+    until = src.steady_through_day(days)
+    f, fa, ap = src.daily_indices(days)
+    for i, (d, u) in enumerate(zip(days, until, strict=True)):
+        run = slice(i, i + u - d + 1)
+        for x in (f, fa, ap):
+            np.testing.assert_allclose(x[run], x[i], rtol=1e-9)
+        if u < last:
+            assert not all(np.isclose(x[i + u - d + 1], x[i], rtol=1e-9) for x in (f, fa, ap))
+    # observed days change daily; persistence is steady once the 81-day mean has only
+    # forecast days in it (40 days after the as-of day)
+    assert np.all(until[days < d0 - 1] == days[days < d0 - 1])
+    assert np.all(until[days >= d0 + 41] == last)
+    assert src.steady_through_day(np.array([last + 5]))[0] == last + 5  # outside: no promise
+    assert ConstantIndices(150, 150, 15).steady_through_day(np.array([d0]))[0] > d0 + 10**6
+    pert = src.perturbed(SolarForecastError().draw(np.random.default_rng(0), 3))
+    np.testing.assert_array_equal(pert.steady_through_day(days), until)  # unperturbed base
+    s = np.array([0, 2])[:, None]
+    np.testing.assert_array_equal(
+        pert.steady_through_day(days, s), np.broadcast_to(days, (2, days.size))
+    )
+    fast = ZonalMeanDensity(src)
+    np.testing.assert_array_equal(fast.steady_through_day(days), until)

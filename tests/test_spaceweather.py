@@ -166,6 +166,56 @@ def test_user_copy_overrides_only_when_newer(tmp_path, monkeypatch):
     assert load_space_weather().last_observed_date == np.datetime64("2026-02-24")
 
 
+def test_parsed_files_are_cached_by_content(tmp_path, monkeypatch):
+    """A parsed file is stored in the cache folder keyed by its bytes: read back without
+    parsing, parsed again when the file changes, a broken entry or an unwritable folder
+    costs only the parse."""
+    import deorbit.spaceweather as swmod
+
+    def fields(x):
+        return [np.asarray(getattr(x, f)) for f in swmod._CACHE_FIELDS]
+
+    def same(a, b):
+        for x, y in zip(fields(a), fields(b), strict=True):
+            assert x.dtype == y.dtype
+            np.testing.assert_array_equal(x, y)
+
+    path = tmp_path / "SW-All.csv"
+    path.write_text(_small(300))
+    swmod._parse_path_cached.cache_clear()
+    first = load_space_weather(path)
+    entries = list(swmod._cache_dir().glob("SW-All-*.npz"))
+    assert len(entries) == 1
+    real_parse = swmod.parse_sw_csv
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(swmod, "parse_sw_csv", no_parse)
+    swmod._parse_path_cached.cache_clear()
+    cached = load_space_weather(path)
+    same(cached, first)
+    assert cached.source == str(path) and cached.last_observed_date == first.last_observed_date
+    # another file content: another key, parsed
+    monkeypatch.setattr(swmod, "parse_sw_csv", real_parse)
+    path.write_text(_small(200))
+    swmod._parse_path_cached.cache_clear()
+    other = load_space_weather(path)
+    assert len(other.dates) < len(first.dates)
+    assert len(list(swmod._cache_dir().glob("SW-All-*.npz"))) == 2
+    # a broken entry is parsed again (and replaced)
+    for entry in swmod._cache_dir().glob("SW-All-*.npz"):
+        entry.write_bytes(b"not a zip")
+    swmod._parse_path_cached.cache_clear()
+    same(load_space_weather(path), other)
+    # an unwritable cache folder: still loads
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(blocker))
+    swmod._parse_path_cached.cache_clear()
+    same(load_space_weather(path), other)
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, bytes] = {}
 

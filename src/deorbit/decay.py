@@ -14,8 +14,10 @@ Method
     the ISS loses ~0.1 km/day, so the one-day cap rules; below ~250 km the 2 km cap (a fraction
     of the 25-40 km scale height) shortens steps to a few revolutions.  The RK4 local error in a
     is then ~(dt / tau)^5 with tau = H / |da/dt| the density e-folding time: the ISS lifetime
-    changes by < 0.1 % when both caps are halved (tests/test_decay.py).  Samples step
-    independently (each has its own time), so one slow sample costs no accuracy elsewhere.
+    changes by < 0.1 % when both caps are halved (tests/test_decay.py).  Where the density
+    provider promises inputs that do not change from day to day, the day cap may grow to
+    ``max_steady_step_days`` (see :func:`propagate_decay`).  Samples step independently (each
+    has its own time), so one slow sample costs no accuracy elsewhere.
 
     J2 moves the node (~ -5 deg/day for the ISS) and the perigee, which sweeps the orbit
     through local solar time and moves the perigee latitude: both enter the density through
@@ -50,6 +52,7 @@ from deorbit.gravity import MU_KM3_S2, R_EQ_KM, EarthClock, j2_secular_rates_rad
 
 ArrayF = npt.NDArray[np.float64]
 _DAY_S = 86400.0
+_DAY_NS = 86_400 * 10**9
 
 
 def to_datetime64(t: datetime | np.datetime64 | npt.ArrayLike) -> np.ndarray:
@@ -254,6 +257,7 @@ def propagate_decay(
     n_nodes: int | None = None,
     record_history: bool = True,
     sample_index: npt.ArrayLike | None = None,
+    max_steady_step_days: float | None = None,
 ) -> DecayResult:
     """Integrate N samples' mean elements until each perigee reaches ``handover_alt_km``.
 
@@ -277,6 +281,17 @@ def propagate_decay(
         revolution and keeps averaging (correctly) for days.  If the step that crosses
         ``handover_alt_km`` ends with the criterion met, the handover is put at
         ``handover_alt_km`` exactly (interpolated), as without the criterion.
+
+    Steady inputs (``max_steady_step_days``, default None: off)
+        The day cap ``max_step_days`` keeps every UTC day's space-weather indices in the
+        integration (RK4 stages every half step).  Where the density provider promises that
+        its inputs do not change -- a method ``steady_through_day(day, sample)`` returning the
+        last day number through which the density stays a smooth function of time (the
+        zonal-mean :class:`deorbit.density.ZonalMeanDensity` with constant indices, or past
+        the as-of window of a persistence forecast) -- the day cap grows to the end of that
+        run, at most ``max_steady_step_days``.  Nothing is then skipped: the density varies
+        only with the slow day-of-year terms.  Providers without the method (direct MSIS,
+        whose longitude/UT structure the 2-day cap samples) are stepped as before.
 
     ``n_nodes`` fixes the quadrature nodes per revolution (default: :func:`nodes_for` of each
     sample's current a and e).  ``sample_index`` (N,) names the samples for the density
@@ -329,6 +344,18 @@ def propagate_decay(
         drop = -((1.0 - e) * rates[0] - yy[0] * de) * 2.0 * np.pi * np.sqrt(yy[0] ** 3 / MU_KM3_S2)
         return drop >= max_perigee_drop_per_rev * reference_scale_height_km(perigee(yy))
 
+    steady = getattr(density, "steady_through_day", None) if max_steady_step_days else None
+    day_cap_s = max_step_days * _DAY_S
+
+    def day_cap(ta: ArrayF, c: EarthClock, sma: np.ndarray) -> ArrayF | float:
+        if steady is None:
+            return day_cap_s
+        # seconds from each sample's time to the end of its run of steady days
+        now_ns = c.origin_ns + np.rint(ta * 1e9).astype(np.int64)
+        until = np.asarray(steady(now_ns // _DAY_NS, sample=sma), dtype=np.int64)
+        room = (until + 1 - now_ns // _DAY_NS) * _DAY_S - (now_ns % _DAY_NS) * 1e-9
+        return np.maximum(day_cap_s, np.minimum(room, max_steady_step_days * _DAY_S))
+
     already = perigee(y) <= (floor_km if relaxed else handover_alt_km)
     handed[already] = True
     active[already] = False
@@ -355,7 +382,7 @@ def propagate_decay(
         if relaxed:
             stop_now |= (perigee(ya) <= handover_alt_km) & averaging_fails(ya, k1)
         de_abs = ya[0] * np.hypot(k1[1], k1[2])
-        dt = np.minimum(max_step_days * _DAY_S, max_da_km / np.maximum(np.abs(k1[0]), 1e-30))
+        dt = np.minimum(day_cap(ta, clk, sma), max_da_km / np.maximum(np.abs(k1[0]), 1e-30))
         dt = np.minimum(dt, max_da_km / np.maximum(de_abs, 1e-30))
         dt = np.minimum(dt, np.maximum(t_end[idx] - ta, 0.0))
         half = 0.5 * dt

@@ -79,7 +79,9 @@ Density-model error (:func:`density_model_error`)
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Literal
@@ -113,11 +115,18 @@ ArrayF = npt.NDArray[np.float64]
 IndexTriple = tuple[ArrayF, ArrayF, ArrayF]
 #: Half-width (days) of the centred 81-day F10.7 mean.
 _HALF81 = 40
+#: "Steady for ever" (day number far beyond any prediction).
+_FOREVER_DAY = 1 << 40
 
 
 def day_number(t_utc: npt.ArrayLike) -> np.ndarray:
     """UTC day of each instant as an integer: days since 1970-01-01 (floor), int64."""
     return np.asarray(t_utc, dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def _flat(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` broadcast to ``shape``, flattened (no broadcasting machinery when it has it)."""
+    return a.ravel() if a.shape == shape else np.broadcast_to(a, shape).ravel()
 
 
 def _day_of_year(day: np.ndarray) -> np.ndarray:
@@ -149,6 +158,18 @@ class IndexSource(ABC):
         """(F10.7, F10.7A, Ap) at ``datetime64`` instants (the values of their UTC day)."""
         return self.daily_indices(day_number(t_utc), sample)
 
+    def steady_through_day(self, day: np.ndarray, sample: np.ndarray | None = None) -> np.ndarray:
+        """Last day number through which the indices stay those of ``day`` (per sample).
+
+        ``day`` itself where nothing is promised (this default).  Lets the long-term
+        integrator take longer steps where the inputs do not change from day to day
+        (:func:`deorbit.decay.propagate_decay`, ``max_steady_step_days``).
+        """
+        return np.broadcast_to(
+            np.asarray(day, dtype=np.int64),
+            np.broadcast_shapes(np.shape(day), np.shape(sample) if sample is not None else ()),
+        )
+
     def perturbed(self, draw: ForecastErrorDraw) -> PerturbedIndices:
         """This source with per-sample forecast errors ``draw`` applied after ``as_of_day``."""
         return PerturbedIndices(self, draw)
@@ -175,6 +196,10 @@ class ConstantIndices(IndexSource):
             np.full(shape, self.f107a_sfu),
             np.full(shape, self.ap),
         )
+
+    def steady_through_day(self, day: np.ndarray, sample: np.ndarray | None = None) -> np.ndarray:
+        shape = np.broadcast_shapes(np.shape(day), np.shape(sample) if sample is not None else ())
+        return np.full(shape, _FOREVER_DAY, dtype=np.int64)
 
 
 class SpaceWeatherIndices(IndexSource):
@@ -222,6 +247,12 @@ class SpaceWeatherIndices(IndexSource):
         self.ap = np.asarray(ind.ap_daily, dtype=float)
         self.warnings = ind.warnings
         self.mode = mode
+        # last row of the run of equal rows each row belongs to (equal to 1e-9 relative: the
+        # 81-day means of a constant persistence series differ in the last bits)
+        rows = np.stack([self.f107_sfu, self.f107a_sfu, self.ap])
+        same = np.all(np.abs(np.diff(rows, axis=1)) <= 1e-9 * np.abs(rows[:, 1:]), axis=0)
+        breaks = np.append(np.flatnonzero(~same), days.size - 1)
+        self._steady_end = breaks[np.searchsorted(breaks, np.arange(days.size))]
 
     def daily_indices(self, day: np.ndarray, sample: np.ndarray | None = None) -> IndexTriple:
         k = np.asarray(day, dtype=np.int64) - self.first_day
@@ -232,6 +263,14 @@ class SpaceWeatherIndices(IndexSource):
         if sample is not None:
             k = np.broadcast_to(k, np.broadcast_shapes(k.shape, np.shape(sample)))
         return self.f107_sfu[k], self.f107a_sfu[k], self.ap[k]
+
+    def steady_through_day(self, day: np.ndarray, sample: np.ndarray | None = None) -> np.ndarray:
+        d = np.asarray(day, dtype=np.int64)
+        if sample is not None:
+            d = np.broadcast_to(d, np.broadcast_shapes(d.shape, np.shape(sample)))
+        k = d - self.first_day
+        inside = (k >= 0) & (k < self._steady_end.size)
+        return np.where(inside, self.first_day + self._steady_end[np.where(inside, k, 0)], d)
 
 
 @dataclass(frozen=True)
@@ -316,6 +355,12 @@ class PerturbedIndices(IndexSource):
     def _col(self, m: np.ndarray) -> np.ndarray:
         return np.clip(m - self._m0, 0, self._flux.shape[1] - 1)
 
+    def steady_through_day(self, day: np.ndarray, sample: np.ndarray | None = None) -> np.ndarray:
+        # the factors change every forecast day: a promise only for the unperturbed base
+        if sample is None:
+            return self.base.steady_through_day(day)
+        return super().steady_through_day(day, sample)
+
     def daily_indices(self, day: np.ndarray, sample: np.ndarray | None = None) -> IndexTriple:
         f107, f107a, ap = self.base.daily_indices(day, sample)
         if sample is None:
@@ -352,7 +397,10 @@ class _Stencil:
             for m in range(4):
                 if m != j:
                     inv[:, j] /= xs[:, j] - xs[:, m]
-        self._inv = [np.ascontiguousarray(inv[:, j]) for j in range(4)]
+        self._xs = xs  # (n - 3, 4): the nodes of each stencil
+        self._inv = inv  # (n - 3, 4): 1 / prod_{m != j} (x_j - x_m)
+        self._inv_cols = [np.ascontiguousarray(inv[:, j]) for j in range(4)]
+        self._lo, self._hi = float(self.nodes[0]), float(self.nodes[-1])
         self._lookup = None
         if np.all(self.nodes == np.round(self.nodes)):
             grid = np.arange(self.nodes[0], self.nodes[-1] + 1.0)
@@ -360,22 +408,34 @@ class _Stencil:
             self._lookup = np.clip(k, 0, n - 4)
 
     def __call__(self, x: ArrayF, *, extrapolate: bool = False) -> tuple[np.ndarray, ArrayF]:
-        """First stencil node index k (P,) (nodes k..k+3) and weights (P, 4)."""
+        """First stencil node index k (P,) (nodes k..k+3) and weights (P, 4).
+
+        w_j = prod_{m != j} (x - x_m) / (x_j - x_m), evaluated as (d1 (d2 d3), d0 (d2 d3),
+        (d0 d1) d3, (d0 d1) d2) times the inverse denominators, d_m = x - x_m.  Small calls
+        (the cost is their count of numpy calls) on whole (P, 4) arrays, large ones on
+        contiguous columns; the same operations, the same numbers.
+        """
         nodes = self.nodes
-        n = nodes.size
-        xc = np.clip(x, nodes[0], nodes[-1])
+        xc = np.minimum(np.maximum(x, self._lo), self._hi)  # np.clip, without its wrapper
         if self._lookup is not None:
-            k = self._lookup.take((xc - nodes[0]).astype(np.int64))
+            k = self._lookup.take((xc - self._lo).astype(np.int64))
         else:
-            k = np.clip(np.searchsorted(nodes, xc, side="right") - 2, 0, n - 4)
-        d0, d1, d2, d3 = (xc - nodes.take(k + j) for j in range(4))
-        p01, p23 = d0 * d1, d2 * d3
-        w = np.empty((k.size, 4))
-        w[:, 0] = d1 * p23 * self._inv[0].take(k)
-        w[:, 1] = d0 * p23 * self._inv[1].take(k)
-        w[:, 2] = p01 * d3 * self._inv[2].take(k)
-        w[:, 3] = p01 * d2 * self._inv[3].take(k)
-        if extrapolate:
+            k = np.clip(np.searchsorted(nodes, xc, side="right") - 2, 0, nodes.size - 4)
+        if k.size <= 64:
+            d = xc[:, None] - self._xs.take(k, axis=0)  # (P, 4): d0 .. d3
+            dp = np.concatenate([d, d[:, 0::2] * d[:, 1::2]], axis=1)  # + d0 d1, d2 d3
+            w = np.multiply(dp[:, _LEFT], dp[:, _RIGHT], order="C")  # C order, as the sums
+            w *= self._inv.take(k, axis=0)
+        else:
+            d0, d1, d2, d3 = (xc - nodes.take(k + j) for j in range(4))
+            p01, p23 = d0 * d1, d2 * d3
+            inv = self._inv_cols
+            w = np.empty((k.size, 4))
+            w[:, 0] = d1 * p23 * inv[0].take(k)
+            w[:, 1] = d0 * p23 * inv[1].take(k)
+            w[:, 2] = p01 * d3 * inv[2].take(k)
+            w[:, 3] = p01 * d2 * inv[3].take(k)
+        if extrapolate and (xc != x).any():
             lo, hi = x < nodes[0], x > nodes[-1]
             if lo.any():
                 s = (x[lo] - nodes[0]) / (nodes[1] - nodes[0])
@@ -386,9 +446,111 @@ class _Stencil:
         return k, w
 
 
+#: Columns of (d0, d1, d2, d3, d0 d1, d2 d3) whose products are the Lagrange numerators.
+_LEFT = np.array([1, 0, 4, 4])
+_RIGHT = np.array([5, 5, 3, 2])
+
+
 _NS_PER_DAY = 86_400 * 10**9
-#: Day-of-year slices per (MSIS version, doy step): (slices, built flags), see ZonalMeanDensity.
-_SLICES: dict[tuple[float, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+class _DoySlices:
+    """The trigonometric day-of-year interpolant of one table, kept row by row.
+
+    A row is ln rho of one activity context on the whole alt x lat grid at one day-of-year
+    node (float32, n_grid values).  Rows are built on first use and never evicted; they sit
+    one after the other in ``pool`` in the order they were built (``row_of[node, context]``
+    says where; -1: not built), so memory is taken only for rows that were asked for.  A
+    deterministic prediction needs ~64 of a node's 594 contexts: the ISS run from 2025-11-29
+    (~670 days) builds 15 900 rows (19 MB, ~0.07 s) where whole slices laid out by node cost
+    ~0.8 s -- building all 594 contexts, and touching a few rows of every 0.7 MB slice faulted
+    in nearly all of the 260 MB (numpy asks for huge pages on large arrays); peak memory of
+    the process 102 MB instead of 343 MB.  A Monte Carlo whose samples use most contexts of
+    a node builds its remaining rows in one go, as before.  Every row is computed by the same
+    float32 operations whether it is built alone or with its whole slice, so values never
+    depend on what was asked before (tested).  Shared by all providers of a process with the
+    same table and step; a lock serialises building.
+    """
+
+    def __init__(self, raw: np.ndarray, step: int) -> None:
+        n_doy, n_ctx, n_grid = raw.shape
+        n_nodes = -(-365 // step) + 1  # last node at or beyond doy 366
+        self.raw, self.step, self.n_ctx = raw, step, n_ctx
+        # np.empty of this size is mmap-backed: only pages of rows actually built take memory
+        self.pool = np.empty((n_nodes * n_ctx, n_grid), dtype=np.float32)
+        self.row_of = np.full((n_nodes, n_ctx), -1, dtype=np.int64)
+        self.complete = np.zeros(n_nodes, dtype=bool)
+        self.n_rows = 0
+        self._lock = threading.Lock()
+
+    def build(self, nodes: np.ndarray, ctx: np.ndarray | None = None) -> None:
+        """Build the rows of contexts ``ctx`` (G, C) at nodes ``nodes`` (G,) (all contexts
+        of each node when None) that are not built yet.
+
+        Calls of more than ``_ROWS_MAX_GROUPS`` groups (a Monte Carlo, whose samples use most
+        contexts) complete whole nodes at once: later calls then need only the per-node check.
+        """
+        if self.complete[nodes].all():
+            return
+        if ctx is not None and ctx.shape[0] > _ROWS_MAX_GROUPS:
+            ctx = None
+        if ctx is None:
+            todo_nodes, todo_ctx = nodes[~self.complete[nodes]], None
+        else:
+            missing = self.row_of[nodes[:, None], ctx] < 0
+            if not missing.any():
+                return
+            todo_nodes = np.broadcast_to(nodes[:, None], ctx.shape)[missing]
+            todo_ctx = ctx[missing]
+        with self._lock:
+            for j in np.unique(todo_nodes).tolist():
+                self._build_node(j, None if todo_ctx is None else todo_ctx[todo_nodes == j])
+
+    def _build_node(self, j: int, ctx: np.ndarray | None) -> None:
+        have = self.row_of[j] >= 0
+        cols = np.flatnonzero(~have) if ctx is None else np.unique(ctx)
+        cols = cols[~have[cols]]  # (another thread may have built some meanwhile)
+        if 2 * cols.size > self.n_ctx:
+            cols = np.flatnonzero(~have)  # most of the slice: all that is missing
+        if cols.size == 0:
+            return
+        n_doy = self.raw.shape[0]
+        doy = 1.0 + j * self.step
+        w = _trig_weights(n_doy, (doy - 1.0) * n_doy / 365.25).astype(np.float32)
+        first = self.n_rows
+        out = self.pool[first : first + cols.size]
+        if cols.size == self.n_ctx:
+            raw, flat = self.raw.reshape(n_doy, -1), out.reshape(-1)
+            np.multiply(raw[0], w[0], out=flat)  # plain loops, not BLAS: no thread spin-up
+            for k in range(1, n_doy):
+                flat += raw[k] * w[k]
+        else:
+            src = self.raw[:, cols]  # (n_doy, C, n_grid): the same products, row by row
+            np.multiply(src[0], w[0], out=out)
+            for k in range(1, n_doy):
+                out += src[k] * w[k]
+        self.n_rows = first + cols.size
+        self.row_of[j, cols] = np.arange(first, self.n_rows)
+        self.complete[j] = bool(np.all(self.row_of[j] >= 0))
+
+
+@functools.lru_cache(maxsize=2)
+def _raw_table(version: float) -> np.ndarray:
+    """The table as float32 (doy node, activity context, alt x lat), once per process: a
+    context's grid is one contiguous row, so gathering the contexts a call uses copies whole
+    rows."""
+    ln_rho = load_density_model(version).ln_rho
+    n_doy, n_alt, n_lat = ln_rho.shape[:3]
+    raw = ln_rho.reshape(n_doy, n_alt * n_lat, -1).transpose(0, 2, 1)
+    out = np.ascontiguousarray(raw, dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
+#: _DoySlices.build: calls with more groups than this build whole day-of-year nodes.
+_ROWS_MAX_GROUPS = 8
+#: Day-of-year slices per (MSIS version, doy step), see ZonalMeanDensity.
+_SLICES: dict[tuple[float, int], _DoySlices] = {}
 #: Altitude rows of a cached per-sample window (a near-circular revolution needs 4-6).
 _WINDOW_ROWS = 6
 
@@ -405,13 +567,18 @@ class ZonalMeanDensity:
     once per *day-of-year node* and kept: nodes every ``doy_step_days`` days (doy 1,
     1 + step, ...); an integer day of year between two nodes is interpolated linearly (in
     ln rho) between their slices.  Default 1: one slice per integer day of year, exact
-    (366 float32 slices of 0.7 MB, built on first use in ~1 ms; 260 MB once a prediction has
-    visited the whole year).  Step 2 halves the memory (131 MB) for 0.005 % rms, 0.07 % worst
-    error in rho, but doubles the rows each group gathers and is slower (measured in
-    docs/notes/density.md).  Slices are never evicted and are shared by all providers of a
-    process with the same table and step, so samples spread over years of epochs (a long
-    Monte Carlo) never rebuild one.  Pickling (process pools) ships only the index source
-    and settings; each process builds its own slices.
+    (366 float32 slices of 594 activity-context rows, 0.7 MB; built row by row as calls
+    need them, :class:`_DoySlices`; 260 MB once a Monte Carlo has used every row).  Step 2
+    halves the memory (131 MB) for 0.005 % rms, 0.07 % worst error in rho, but doubles the
+    rows each group gathers and is slower (measured in docs/notes/density.md).  Rows are never
+    evicted and are shared by all providers of a process with the same table and step, so
+    samples spread over years of epochs (a long Monte Carlo) never rebuild one.  Pickling
+    (process pools) ships only the index source and settings; each process builds its own.
+
+    Steady inputs.  :meth:`steady_through_day` passes on the index source's promise that the
+    indices stay the same over a run of days; the long-term integrator then takes longer
+    steps (:func:`deorbit.decay.propagate_decay`): this density has no daily longitude or UT
+    structure, only the slow day-of-year terms.
 
     ``cache_days`` is accepted for backward compatibility and ignored.
     """
@@ -436,33 +603,24 @@ class ZonalMeanDensity:
     def _setup(self) -> None:
         """Everything derived from the table (rebuilt after unpickling, not shipped)."""
         model = load_density_model(self.version)
-        n_doy, n_alt, n_lat = model.ln_rho.shape[:3]
+        _, n_alt, n_lat = model.ln_rho.shape[:3]
         self._ctx_shape = model.ln_rho.shape[3:]
         self._n_ctx = int(np.prod(self._ctx_shape))
         self._n_lat = n_lat
         self._n_grid = n_alt * n_lat
         self._shape_al = (n_alt, n_lat)
-        # raw table as (doy node, activity context, alt x lat): a context's grid is one
-        # contiguous row, so gathering the columns a call uses copies whole rows
-        raw = model.ln_rho.reshape(n_doy, self._n_grid, self._n_ctx).transpose(0, 2, 1)
-        self._raw = np.ascontiguousarray(raw, dtype=np.float32)
+        self._raw = _raw_table(self.version)
         self._alt = _Stencil(model.alt_nodes_km)
         self._lat = _Stencil(model.lat_nodes_deg)
         self._fa = _Stencil(model.f107a_nodes_sfu)
         self._ratio = _Stencil(model.f107_ratio_nodes)
         self._ap = _Stencil(model.ap_nodes)
-        step = self.doy_step_days
-        n_nodes = -(-365 // step) + 1  # last node at or beyond doy 366
         # slices are shared by every provider of this process with the same table and step
-        # (a prediction's per-sample and nominal providers); np.empty of this size is
-        # mmap-backed, so only slices actually built take memory
-        key = (self.version, step)
+        # (a prediction's per-sample and nominal providers)
+        key = (self.version, self.doy_step_days)
         if key not in _SLICES:
-            _SLICES[key] = (
-                np.empty((n_nodes, self._n_ctx, self._n_grid), dtype=np.float32),
-                np.zeros(n_nodes, dtype=bool),
-            )
-        self._nodes, self._built = _SLICES[key]
+            _SLICES[key] = _DoySlices(self._raw, self.doy_step_days)
+        self._slices = _SLICES[key]
         ctx_off = np.arange(4)
         n_r, n_a = self._ctx_shape[1:]
         self._ctx_off = (
@@ -486,6 +644,13 @@ class ZonalMeanDensity:
         self._c_day[:] = -(2**62)
         self._w_day[:] = -(2**62)
 
+    def steady_through_day(self, day: np.ndarray, sample: np.ndarray | None = None) -> np.ndarray:
+        """Last day number through which this density stays a smooth function of time and
+        place for each (``day``, ``sample``): its indices do not change (the zonal and
+        local-time mean has no daily longitude or UT structure; the day of year varies
+        slowly).  See :meth:`IndexSource.steady_through_day`."""
+        return self.indices.steady_through_day(day, sample)
+
     def __getstate__(self) -> dict[str, object]:
         return {
             "indices": self.indices,
@@ -505,28 +670,14 @@ class ZonalMeanDensity:
         node, rem = np.divmod(d0, self.doy_step_days)
         return node, rem / self.doy_step_days
 
-    def _build_nodes(self, nodes: np.ndarray) -> None:
-        """Evaluate the trigonometric doy interpolant at the nodes not built yet."""
-        todo = nodes[~self._built[nodes]]
-        if todo.size == 0:
-            return
-        n_doy = self._raw.shape[0]
-        raw = self._raw.reshape(n_doy, -1)
-        for j in np.unique(todo).tolist():
-            doy = 1.0 + j * self.doy_step_days
-            w = _trig_weights(n_doy, (doy - 1.0) * n_doy / 365.25).astype(np.float32)
-            out = self._nodes[j].reshape(-1)
-            np.multiply(raw[0], w[0], out=out)  # plain loops, not BLAS: no thread spin-up
-            for k in range(1, n_doy):
-                out += raw[k] * w[k]
-            self._built[j] = True
-
     def _doy_table(self, doy: int) -> np.ndarray:
         """ln rho at integer day of year ``doy``: float32 (n_context, n_alt * n_lat)."""
         j, rem = divmod(int(doy) - 1, self.doy_step_days)
         f = rem / self.doy_step_days
-        self._build_nodes(np.array([j, j + 1] if f else [j]))
-        return self._nodes[j] if f == 0.0 else (1.0 - f) * self._nodes[j] + f * self._nodes[j + 1]
+        sl = self._slices
+        sl.build(np.array([j, j + 1] if f else [j]))
+        lo = sl.pool[sl.row_of[j]]
+        return lo if f == 0.0 else (1.0 - f) * lo + f * sl.pool[sl.row_of[j + 1]]
 
     # -- contraction over the activity context -------------------------------------------------
 
@@ -560,7 +711,10 @@ class ZonalMeanDensity:
         flat, wctx = self._context_weights(f107, f107a, ap)
         node, frac = self._doy_nodes(g_day)
         two = self.doy_step_days > 1
-        self._build_nodes(np.unique(np.concatenate([node, node + 1]) if two else node))
+        sl = self._slices
+        sl.build(node, flat)
+        if two:
+            sl.build(node + 1, flat)
         if node.size == 1 or np.all(node == node[0]):
             order = np.arange(node.size)
             groups = [order]
@@ -581,11 +735,11 @@ class ZonalMeanDensity:
             f = frac[rows] if len(groups) > 1 else frac
             r_idx = np.arange(rows.size)[:, None]
             if not f.any():
-                sub = self._nodes[j, cols, lo:hi]
+                sub = sl.pool[sl.row_of[j, cols], lo:hi]
                 w = np.zeros((rows.size, u), dtype=np.float32)
                 w[r_idx, pos] = wr
             else:
-                sub = self._nodes[j : j + 2, cols, lo:hi].reshape(2 * u, hi - lo)
+                sub = sl.pool[sl.row_of[j : j + 2, cols].reshape(-1), lo:hi]
                 w = np.zeros((rows.size, 2 * u), dtype=np.float32)
                 w[r_idx, pos] = wr * (1.0 - f)[:, None]
                 w[r_idx, pos + u] = wr * f[:, None]
@@ -614,16 +768,20 @@ class ZonalMeanDensity:
         flat, wctx = self._context_weights(f107, f107a, ap)
         node, frac = self._doy_nodes(g_day)
         two = self.doy_step_days > 1
-        self._build_nodes(np.unique(np.concatenate([node, node + 1]) if two else node))
+        sl = self._slices
+        sl.build(node, flat)
+        if two:
+            sl.build(node + 1, flat)
         width = n_rows * self._n_lat
-        buf = self._nodes.reshape(-1)
+        buf = sl.pool.reshape(-1)
         view = np.lib.stride_tricks.as_strided(
             buf, shape=(buf.size - width + 1, width), strides=(buf.itemsize, buf.itemsize)
         )
         start = a0 * self._n_lat
-        row0 = (node[:, None] * self._n_ctx + flat) * self._n_grid + start[:, None]  # (G, 64)
+        row0 = sl.row_of[node[:, None], flat] * self._n_grid + start[:, None]  # (G, 64)
         if two:
-            rows = np.concatenate([row0, row0 + self._n_ctx * self._n_grid], axis=1)
+            row1 = sl.row_of[node[:, None] + 1, flat] * self._n_grid + start[:, None]
+            rows = np.concatenate([row0, row1], axis=1)
             f = frac[:, None]
             w = np.concatenate([wctx * (1.0 - f), wctx * f], axis=1).astype(np.float32)
         else:
@@ -726,13 +884,13 @@ class ZonalMeanDensity:
         shapes = [day.shape, lat.shape, np.shape(lon_deg), alt.shape]
         if sample is not None:
             shapes.append(np.shape(sample))
-        shape = np.broadcast_shapes(*shapes)
+        shape = day.shape
+        if any(sh != shape for sh in shapes):
+            shape = np.broadcast_shapes(*shapes)
         n_pts = math.prod(shape)
         if n_pts == 0:
             return np.zeros(shape)
-        day_p = np.broadcast_to(day, shape).ravel()
-        lat_p = np.broadcast_to(lat, shape).ravel()
-        alt_p = np.broadcast_to(alt, shape).ravel()
+        day_p, lat_p, alt_p = _flat(day, shape), _flat(lat, shape), _flat(alt, shape)
         ka, wa = self._alt(alt_p, extrapolate=True)
         kl, wl = self._lat(lat_p)
         n_l = self._n_lat
@@ -745,7 +903,7 @@ class ZonalMeanDensity:
             slot = (
                 np.zeros(n_pts, dtype=np.int64)
                 if sample is None
-                else np.broadcast_to(np.asarray(sample, dtype=np.int64), shape).ravel() + 1
+                else _flat(np.asarray(sample, dtype=np.int64), shape) + 1
             )
             if sample is not None and slot.size and slot.min() < 1:
                 raise ValueError("sample indices must be >= 0")

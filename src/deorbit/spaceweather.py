@@ -7,6 +7,9 @@ Source
     (interpolated gap), then ~45 days of daily forecasts (PRD), then monthly forecasts (PRM,
     first of each month, no Kp/ap).  A copy is bundled; ``fetch_space_weather`` refreshes a
     user copy in ``$DEORBIT_DATA_DIR``, which :func:`load_space_weather` prefers when newer.
+    Parsed files are kept as ``.npz`` in the cache folder (``spaceweather/`` under
+    ``$DEORBIT_CACHE_DIR``), keyed by a hash of the file's bytes: ~0.01 s to load instead of
+    ~0.25 s to parse the 25,000 rows.
 
 What MSIS wants (Picone et al. 2002; Emmert et al. 2022)
     - F10.7: the *observed* (not 1-AU adjusted) flux of the previous day;
@@ -32,10 +35,11 @@ As-of rule (no look-ahead)
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import io
 import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -367,9 +371,75 @@ def user_data_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "deorbit"
 
 
+#: Version of the parsed-file cache layout; part of every cache key (bump when
+#: :func:`parse_sw_csv`'s output changes, so old entries are never read).
+_CACHE_FORMAT = b"deorbit SW-All parsed v1\0"
+#: Parsed files kept in the cache folder (least recently used removed beyond this).
+_CACHE_KEEP = 4
+_CACHE_FIELDS = (
+    "dates", "f107_obs", "f107_adj", "f107_obs_ctr81", "f107_obs_last81", "ap_daily", "ap_3h",
+    "data_type", "last_observed_date",
+)  # fmt: skip
+
+
+def _cache_dir() -> Path:
+    """Where parsed space-weather files are kept: ``spaceweather/`` in the cache folder
+    (``$DEORBIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/deorbit``, else ``~/.cache/deorbit``, as
+    the element store)."""
+    env = os.environ.get("DEORBIT_CACHE_DIR")
+    if env:
+        base = Path(env).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "deorbit"
+    return base / "spaceweather"
+
+
+def _cache_read(file: Path, source: str) -> SpaceWeather | None:
+    """The parsed arrays stored in ``file``, or None when missing or unreadable."""
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in _CACHE_FIELDS}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(file)  # recently used: kept by the pruning below
+    last = arrays.pop("last_observed_date")[()]
+    return SpaceWeather(source=source, last_observed_date=last, **arrays)
+
+
+def _cache_write(file: Path, sw: SpaceWeather) -> None:
+    """Store ``sw``'s arrays atomically; best effort (a read-only cache costs only speed)."""
+    from deorbit.fileio import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.savez(buf, **{name: np.asarray(getattr(sw, name)) for name in _CACHE_FIELDS})
+    try:
+        atomic_write_bytes(file, buf.getvalue())
+        old = sorted(file.parent.glob("SW-All-*.npz"), key=lambda f: f.stat().st_mtime)
+        for stale in old[:-_CACHE_KEEP]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 @functools.lru_cache(maxsize=4)
 def _parse_path_cached(path: str, mtime_ns: int, size: int) -> SpaceWeather:
-    return parse_sw_csv(Path(path).read_text(encoding="utf-8"), source=path)
+    """Parse ``path``, or take its arrays from the cache folder.
+
+    Parsing the 25,000-row file costs ~0.25-0.3 s; the cache is keyed by a SHA-256 of the
+    file's bytes (and the cache format), so an edited or refreshed file is parsed again and a
+    stale entry can never be read; entries are written atomically.
+    """
+    data = Path(path).read_bytes()
+    key = hashlib.sha256(_CACHE_FORMAT + data).hexdigest()[:32]
+    file = _cache_dir() / f"SW-All-{key}.npz"
+    cached = _cache_read(file, path)
+    if cached is not None:
+        return cached
+    sw = parse_sw_csv(data.decode("utf-8"), source=path)
+    _cache_write(file, sw)
+    return sw
 
 
 def _parse_path(path: Path) -> SpaceWeather:
@@ -406,6 +476,9 @@ def fetch_space_weather(
     ``user_data_dir() / "SW-All.csv"``.  On a network error, an HTTP error or content that is
     not a valid file, raises :class:`FetchError` and leaves any existing file untouched.
     """
+    import urllib.error
+    import urllib.request
+
     from deorbit.fileio import atomic_write_bytes
 
     url = url or os.environ.get("DEORBIT_SPACEWEATHER_URL") or DEFAULT_URL
