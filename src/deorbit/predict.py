@@ -392,6 +392,22 @@ def _ballistic_coefficient(
                 "source": craft.bc_sigma_source,
             },
         ]
+        from deorbit.bcfit import bc_from_decay_rate
+
+        # What the set itself says: its decay rate through the same density model.  Reported
+        # beside the published figures, not used (a maintained object's recent arcs are short
+        # and its attitude and configuration change; docs/notes/iss-arcs.md).
+        bc_ndot = bc_from_decay_rate(start, density)
+        if math.isfinite(bc_ndot) and bc_ndot > 0:
+            assumptions.append(
+                {
+                    "quantity": "ballistic coefficient cross-check",
+                    "value": f"{bc_ndot:.3g} m^2/kg from the element set's decay rate (ndot), "
+                    f"{bc_ndot / bc:.2f} x the published-figure {bc:.3g} m^2/kg",
+                    "source": "deorbit.bcfit.bc_from_decay_rate through this density model; "
+                    "not used for the prediction",
+                }
+            )
         return bc, craft.bc_sigma_ln, "published mass, area and Cd"
     from deorbit.bcfit import fit_ballistic_coefficient
 
