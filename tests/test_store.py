@@ -332,7 +332,7 @@ def test_v1_store_is_migrated_in_place(tmp_path):
     raw.commit()
     raw.close()
     with ElementStore(path) as opened:
-        assert opened.schema_version == SCHEMA_VERSION == 2
+        assert opened.schema_version == SCHEMA_VERSION == 3
         opened.add(HISTORY[:3], source="s", fetched_utc=FETCHED)
         assert opened.predictions(25544) == []
     with ElementStore(path) as again:
@@ -395,3 +395,141 @@ def test_catalogue_rows_respect_as_of(store):
     ((nid, epoch_us, n),) = earlier
     assert nid == 25544 and 1 <= (utc_to_us(cut) - epoch_us) / 86_400e6 <= 10
     assert store.catalogue_rows(HISTORY[0].epoch_utc - timedelta(days=1)) == ([], [])
+
+
+# -- schema v3: compact rows, migration from v2 ---------------------------------------------------
+_V2_INSERT = "INSERT INTO element_sets VALUES (" + ", ".join("?" * 19) + ")"
+
+
+def _write_v2_store(path: Path, sets, source: str) -> None:
+    """A store as deorbit wrote it at schema v2 (one column per element-set field)."""
+    from deorbit.store import MIGRATIONS
+
+    raw = sqlite3.connect(path)
+    for statement in (*MIGRATIONS[0], *MIGRATIONS[1]):
+        raw.execute(statement)
+    raw.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    raw.execute("PRAGMA user_version = 2")
+    ingest = raw.execute(
+        "INSERT INTO ingests (source, fetched_utc_us, ingested_utc_us) VALUES (?, ?, ?)",
+        (source, utc_to_us(FETCHED), utc_to_us(FETCHED)),
+    ).lastrowid
+    raw.executemany(
+        _V2_INSERT,
+        [
+            (
+                es.norad_id, utc_to_us(es.epoch_utc), es.name, es.intl_designator,
+                es.mean_motion_rev_per_day, es.eccentricity, es.inclination_deg, es.raan_deg,
+                es.arg_perigee_deg, es.mean_anomaly_deg, es.bstar_per_earth_radii,
+                es.mean_motion_dot_rev_per_day2, es.mean_motion_ddot_rev_per_day3,
+                es.classification, es.element_set_no, es.rev_at_epoch, es.ephemeris_type,
+                es.line, ingest,
+            )
+            for es in sets
+        ],
+    )  # fmt: skip
+    raw.execute(
+        "INSERT INTO objects VALUES (?, ?, ?, ?)",
+        (25544, ISS.name, ISS.intl_designator, utc_to_us(ISS.epoch_utc)),
+    )
+    raw.execute("INSERT INTO queries VALUES ('CATNR=25544', ?)", (utc_to_us(FETCHED),))
+    raw.execute("INSERT INTO query_objects VALUES ('CATNR=25544', 25544)")
+    raw.commit()
+    raw.close()
+
+
+def test_v2_store_is_migrated_to_compact_rows_keeping_every_set(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    odd = replace(
+        HISTORY[0],
+        norad_id=99999,
+        name="ÉTOILE ☄",
+        mean_motion_rev_per_day=0.1 + 0.2,  # not a short decimal: every bit must survive
+        bstar_per_earth_radii=-5e-324,
+        element_set_no=2**40,
+        line=None,
+    )
+    _write_v2_store(path, [*HISTORY, odd], source="bundled:elements")
+    with ElementStore(path) as opened:
+        assert opened.schema_version == SCHEMA_VERSION == 3
+        assert opened.history(25544) == HISTORY
+        assert [(es.source, es.line) for es in opened.history(25544)] == [
+            ("bundled:elements", es.line) for es in HISTORY
+        ]
+        (back,) = opened.history(99999)
+        assert back == odd and back.line is None
+        assert back.mean_motion_rev_per_day.hex() == (0.1 + 0.2).hex()
+        assert opened.query("CATNR=25544") == ([ISS], FETCHED)
+        assert opened.find_name("iss (zarya)") == [25544]
+        assert opened.integrity_check() == "ok"
+        # de-duplication runs against the migrated rows
+        assert opened.add(HISTORY, source="again", fetched_utc=FETCHED) == AddCounts(0, 500)
+        assert opened.stats() == StoreStats(objects=1, element_sets=501, queries=1)
+    raw = sqlite3.connect(path)
+    try:
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        columns = [r[1] for r in raw.execute("PRAGMA table_info(element_sets)")]
+    finally:
+        raw.close()
+    assert "element_sets_v2" not in tables
+    assert columns == [
+        "norad_id", "epoch_utc_us", "ingest_id", "line", "name", "intl_designator",
+        "classification", "elements",
+    ]  # fmt: skip
+
+
+def test_elements_blob_is_96_bytes_and_exact(store):
+    from deorbit.store import ELEMENTS_STRUCT
+
+    store.add(HISTORY[:3], source="s", fetched_utc=FETCHED)
+    raw = sqlite3.connect(store.path)
+    try:
+        blobs = [r[0] for r in raw.execute("SELECT elements FROM element_sets")]
+    finally:
+        raw.close()
+    assert [len(b) for b in blobs] == [96, 96, 96]
+    values = ELEMENTS_STRUCT.unpack(blobs[0])
+    assert values[0] == HISTORY[0].mean_motion_rev_per_day
+    assert values[9:] == (
+        HISTORY[0].element_set_no,
+        HISTORY[0].rev_at_epoch,
+        HISTORY[0].ephemeris_type,
+    )
+
+
+def test_add_columns_takes_numpy_columns_and_sorts_nothing_away(tmp_path):
+    """Arrays (as the TLE reader hands them over) store what lists store; an unsorted batch
+    still keeps each object's newest name."""
+    import numpy as np
+
+    from deorbit.catalogue.ingest import rows_from_element_sets
+
+    shuffled = list(HISTORY)
+    random.Random(3).shuffle(shuffled)
+    cols = rows_from_element_sets(shuffled)
+    arrays = [np.array(c, dtype=object if isinstance(c[0], str) else None) for c in cols]
+    with ElementStore(tmp_path / "a.sqlite") as a, ElementStore(tmp_path / "b.sqlite") as b:
+        assert a.add_columns(cols, source="s", fetched_utc=FETCHED) == AddCounts(500, 0)
+        assert b.add_columns(arrays, source="s", fetched_utc=FETCHED) == AddCounts(500, 0)
+        assert a.element_rows() == b.element_rows()
+        assert b.history(25544) == HISTORY
+        assert b.names([25544]) == {25544: ISS.name}
+
+
+def test_catalogue_rows_decode_the_elements(store):
+    store.add([*HISTORY, other(48274, "CSS (TIANHE)")], source="s", fetched_utc=FETCHED)
+    latest, _ = store.catalogue_rows()
+    assert [r[0] for r in latest] == [25544, 48274]
+    es = HISTORY[300]
+    latest, earlier = store.catalogue_rows(es.epoch_utc)
+    assert latest == [
+        (
+            25544, ISS.name, es.intl_designator, utc_to_us(es.epoch_utc),
+            es.mean_motion_rev_per_day, es.eccentricity, es.inclination_deg,
+            es.bstar_per_earth_radii, es.mean_motion_dot_rev_per_day2,
+        )
+    ]  # fmt: skip
+    assert [type(v) for v in latest[0]] == [int, str, str, int, float, float, float, float, float]
+    ((nid, epoch_us, n),) = earlier
+    prior = store.history(25544, until_utc=us_to_utc(epoch_us))[-1]
+    assert nid == 25544 and n == prior.mean_motion_rev_per_day
