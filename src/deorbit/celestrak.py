@@ -25,24 +25,24 @@ defaults to ``https://celestrak.org``.  Only the standard library is used.
 
 from __future__ import annotations
 
-import gzip
-import http.client
 import json
 import os
 import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from deorbit import __version__
 from deorbit.elements import ElementSet
 from deorbit.errors import FetchError, InputError, UnknownObjectError
+
+# The HTTP stack (urllib.request pulls in http.client, email, ssl, ...) is imported by the
+# functions that go on the network, so that resolving an object offline -- what every command
+# does -- never loads it.
+if TYPE_CHECKING:
+    import urllib.error
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -199,6 +199,8 @@ def base_url() -> str:
 
 def gp_url(query: GPQuery, base: str | None = None) -> str:
     """The full GP URL for ``query``, e.g. ``https://celestrak.org/NORAD/elements/gp.php?CATNR=25544&FORMAT=json``."""
+    import urllib.parse
+
     root = (base or base_url()).rstrip("/")
     params = urllib.parse.urlencode({query.kind: query.value, "FORMAT": "json"})
     return f"{root}/NORAD/elements/gp.php?{params}"
@@ -244,6 +246,12 @@ def fetch_gp(
 # -- transport ------------------------------------------------------------------------------
 def _download(url: str, fail: _Fail, timeout_s: float) -> bytes:
     """GET ``url``; return the (decompressed) body or raise a one-line :class:`FetchError`."""
+    import gzip
+    import http.client
+    import urllib.error
+    import urllib.request
+    import zlib
+
     request = urllib.request.Request(
         url,
         headers={

@@ -12,14 +12,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from deorbit import __version__
 from deorbit.errors import DeorbitError, InputError
+
+# Start-up matters (a deterministic ``deorbit predict`` takes well under a second): this
+# module imports only the CLI framework.  Every command imports what it needs when it runs
+# (deorbit.jobs, predict, risk, ...), and the heavy optional pieces -- shapely and the
+# geography data, the HTTP stack, matplotlib, FastAPI, Dask -- only on the paths that use them.
+# tests/test_cli_imports.py keeps it that way.
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer(
     name="deorbit",
@@ -56,6 +63,13 @@ def _options(online: bool, norad: int | None, db: Path | None, lenient: bool):
 
 _out = Console()
 _err = Console(stderr=True)
+
+
+def _table(title: str) -> Table:
+    """A rich table (rich.table is imported only by the commands that draw one)."""
+    from rich.table import Table
+
+    return Table(title=title)
 
 
 def _print_json(data: dict[str, Any]) -> None:
@@ -141,7 +155,7 @@ def exposure(
         f"Window {w['start_utc']} to {w['end_utc']} ({w['samples']} samples): "
         f"{_pct(w['land_fraction'], 1)} over land."
     )
-    table = Table(title="Share of time overhead (= re-entry probability when the time is unknown)")
+    table = _table(title="Share of time overhead (= re-entry probability when the time is unknown)")
     table.add_column("Country")
     table.add_column("ISO")
     table.add_column("Long run", justify="right")
@@ -313,7 +327,7 @@ def _render_prediction(r: dict[str, Any]) -> None:
         _out.print(
             f"Remaining lifetime from the last elements: {re['remaining_days_median']:.1f} days (median)."
         )
-    table = Table(title="Assumptions")
+    table = _table(title="Assumptions")
     table.add_column("Quantity")
     table.add_column("Value")
     table.add_column("Source")
@@ -441,7 +455,7 @@ def _render_risk(r: dict[str, Any], top: int) -> None:
         f"Fragments: {f['pieces']:,} surviving pieces in {f['classes']} classes, "
         f"{f['surviving_mass_kg']:,.0f} kg ({f['source']})."
     )
-    table = Table(
+    table = _table(
         title=f"Impact probability and casualty expectation ({r['samples_valid']} samples)"
     )
     table.add_column("Country")
@@ -605,7 +619,7 @@ def watch(
         sys.stdout.write(result.to_csv())
         return
     data = result.to_json()
-    table = Table(
+    table = _table(
         title=f"Upcoming re-entries within {days:g} days of {data['as_of_utc']} "
         f"({data['screened']} screened, {data['candidates']} predicted)"
     )
@@ -703,7 +717,7 @@ def reboost(
         f"m/s per year[/bold], {result['propellant_kg_per_year']:,.0f} kg of propellant per year, "
         f"{len(result['burns'])} burns (mass {mass:,.0f} kg, BC {bc:.5f} m²/kg)."
     )
-    table = Table(title="Reboosts")
+    table = _table(title="Reboosts")
     table.add_column("Epoch (UTC)")
     table.add_column("Δv m/s", justify="right")
     for b in result["burns"][:40]:
@@ -782,7 +796,7 @@ def deorbit_plan(
         f"P(footprint inside) = {result['footprint_inside_probability']:.3f}; "
         f"E_c = {result['casualty_expectation']:.2g}."
     )
-    table = Table(title="Burns")
+    table = _table(title="Burns")
     for col in ("Epoch (UTC)", "Δv m/s", "Purpose"):
         table.add_column(col)
     for b in result["burns"]:
@@ -899,7 +913,7 @@ def elements(
     if as_json:
         _print_json(data)
         return
-    table = Table(title=f"{file}: {result.format}, {len(result.elements)} element sets")
+    table = _table(title=f"{file}: {result.format}, {len(result.elements)} element sets")
     for col in ("NORAD", "Name", "Sets", "First epoch", "Last epoch", "Perigee km", "Apogee km"):
         table.add_column(col)
     for r in summary_rows[:200]:

@@ -44,13 +44,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import shapely
 
 from deorbit.elements import EARTH_RADIUS_KM
 from deorbit.errors import InputError
 from deorbit.frames import itrs_to_geodetic
 
 if TYPE_CHECKING:
+    import shapely
+
     from deorbit.geography import CountryMap
 
 __all__ = [
@@ -219,6 +220,8 @@ def window_exposure(countries: CountryMap, lat_deg: np.ndarray, lon_deg: np.ndar
 def _ring_edges(geometries: tuple[shapely.Geometry, ...]) -> tuple[np.ndarray, ...]:
     """All ring edges of the geometries, oriented (exteriors counter-clockwise, holes clockwise),
     with the index of the geometry each belongs to."""
+    import shapely
+
     parts = []
     owners = []
     for k, geom in enumerate(geometries):

@@ -10,18 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deorbit.elements import ElementSet, check_in_orbit, format_utc
 from deorbit.errors import InputError
-from deorbit.exposure import Exposure, latitude_distribution, long_run_exposure, window_exposure
-from deorbit.geography import CountryMap, load_countries
-from deorbit.geography.cities import cities_under_band
-from deorbit.geography.population import load_population
-from deorbit.groundtrack import GroundTrack, ground_track
 from deorbit.objects import ResolvedObject, resolve_object
+
+# The exposure job's modules (shapely, the geography data, SGP4 ground tracks) are imported by
+# run_exposure itself, so that predict, risk and the other jobs that only need resolve() and
+# parse_time() do not pay for them at start-up.
+if TYPE_CHECKING:
+    from deorbit.exposure import Exposure
+    from deorbit.geography import CountryMap
+    from deorbit.groundtrack import GroundTrack
 
 __all__ = [
     "ExposureRun",
@@ -132,6 +135,12 @@ def run_exposure(
     year: int = 2020,
 ) -> ExposureRun:
     """Resolve ``spec`` and compute its long-run and windowed exposure and the people under it."""
+    from deorbit.exposure import latitude_distribution, long_run_exposure, window_exposure
+    from deorbit.geography import load_countries
+    from deorbit.geography.cities import cities_under_band
+    from deorbit.geography.population import load_population
+    from deorbit.groundtrack import ground_track
+
     if not 0.0 < days <= MAX_WINDOW_DAYS:
         raise InputError(
             f"--days must be in (0, {MAX_WINDOW_DAYS:g}], got {days:g}", field="--days"
