@@ -50,7 +50,7 @@ def server(tmp_path_factory):
         from deorbit.catalogue.ingest import ingest_files
         from deorbit.store import ElementStore
 
-        with ElementStore(home / "cache" / "elements.sqlite") as store:
+        with ElementStore(home / "data" / "elements.sqlite") as store:
             ingest_files([STARLINK_TLE], store)
     port = _free_port()
     proc = subprocess.Popen(

@@ -43,19 +43,33 @@ def other(norad_id: int, name: str, days: float = 0.0):
 
 
 # -- location ----------------------------------------------------------------------------------
-def test_default_path_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(tmp_path / "c"))
-    assert default_store_path() == tmp_path / "c" / "elements.sqlite"
-    monkeypatch.delenv("DEORBIT_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+def test_default_path_is_in_the_user_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEORBIT_DATA_DIR", str(tmp_path / "d"))
+    assert default_store_path() == tmp_path / "d" / "elements.sqlite"
+    monkeypatch.delenv("DEORBIT_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_store_path() == tmp_path / "xdg" / "deorbit" / "elements.sqlite"
-    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.delenv("DEORBIT_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_store_path() == tmp_path / "home" / ".cache" / "deorbit" / "elements.sqlite"
+    expected = tmp_path / "home" / ".local" / "share" / "deorbit" / "elements.sqlite"
+    assert default_store_path() == expected
 
 
-def test_default_store_is_created_in_the_cache_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(tmp_path / "new" / "dir"))
+def test_a_store_at_the_earlier_cache_location_is_still_used(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEORBIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DEORBIT_CACHE_DIR", str(tmp_path / "cache"))
+    with ElementStore(tmp_path / "cache" / "elements.sqlite"):
+        pass
+    assert default_store_path() == tmp_path / "cache" / "elements.sqlite"
+    with ElementStore(tmp_path / "data" / "elements.sqlite"):
+        pass  # once the data folder has one, it wins
+    assert default_store_path() == tmp_path / "data" / "elements.sqlite"
+
+
+def test_default_store_is_created_in_the_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEORBIT_DATA_DIR", str(tmp_path / "new" / "dir"))
     with ElementStore() as opened:
         assert opened.path == tmp_path / "new" / "dir" / "elements.sqlite"
     assert opened.path.is_file()

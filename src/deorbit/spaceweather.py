@@ -49,6 +49,7 @@ import numpy as np
 from deorbit.atmosphere import to_datetime64_utc
 from deorbit.data import as_file, data_file
 from deorbit.errors import FetchError, InputError
+from deorbit.fileio import user_cache_dir, user_data_dir
 
 __all__ = [
     "DEFAULT_URL",
@@ -362,15 +363,6 @@ def parse_sw_csv(text: str, source: str = FILENAME) -> SpaceWeather:
     )
 
 
-def user_data_dir() -> Path:
-    """``$DEORBIT_DATA_DIR``, else ``$XDG_DATA_HOME/deorbit``, else ``~/.local/share/deorbit``."""
-    env = os.environ.get("DEORBIT_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "deorbit"
-
-
 #: Version of the parsed-file cache layout; part of every cache key (bump when
 #: :func:`parse_sw_csv`'s output changes, so old entries are never read).
 _CACHE_FORMAT = b"deorbit SW-All parsed v1\0"
@@ -384,15 +376,8 @@ _CACHE_FIELDS = (
 
 def _cache_dir() -> Path:
     """Where parsed space-weather files are kept: ``spaceweather/`` in the cache folder
-    (``$DEORBIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/deorbit``, else ``~/.cache/deorbit``, as
-    the element store)."""
-    env = os.environ.get("DEORBIT_CACHE_DIR")
-    if env:
-        base = Path(env).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "deorbit"
-    return base / "spaceweather"
+    (:func:`deorbit.fileio.user_cache_dir`)."""
+    return user_cache_dir() / "spaceweather"
 
 
 def _cache_read(file: Path, source: str) -> SpaceWeather | None:

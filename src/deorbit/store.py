@@ -349,17 +349,20 @@ class PredictionRecord:
 
 
 def default_store_path() -> Path:
-    """Where the store lives unless told otherwise.
+    """Where the store lives unless told otherwise: ``elements.sqlite`` in the user's data
+    folder (:func:`deorbit.fileio.user_data_dir`: ``$DEORBIT_DATA_DIR``, else
+    ``$XDG_DATA_HOME/deorbit``, else ``~/.local/share/deorbit``) -- an element history is the
+    user's data, not a cache.
 
-    ``$DEORBIT_CACHE_DIR/elements.sqlite``, else ``$XDG_CACHE_HOME/deorbit/elements.sqlite``,
-    else ``~/.cache/deorbit/elements.sqlite``.
+    A store at the earlier default place, the cache folder (``$DEORBIT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/deorbit``, else ``~/.cache/deorbit``), is used as long as there is none
+    in the data folder, so no history is lost by upgrading.
     """
-    cache_dir = os.environ.get("DEORBIT_CACHE_DIR")
-    if cache_dir:
-        return Path(cache_dir).expanduser() / STORE_FILENAME
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "deorbit" / STORE_FILENAME
+    from deorbit.fileio import user_cache_dir, user_data_dir
+
+    path = user_data_dir() / STORE_FILENAME
+    legacy = user_cache_dir() / STORE_FILENAME
+    return legacy if not path.exists() and legacy.is_file() else path
 
 
 def utc_to_us(t: datetime) -> int:
