@@ -15,7 +15,8 @@ epoch), deorbit predicts when the object re-enters, with a Monte Carlo window:
 4. **Density**: NRLMSIS 2.1 (default) or NRLMSISE-00, through the fast tabulated provider
    (:mod:`deorbit.density`).
 5. **Monte Carlo** over the ballistic coefficient (lognormal with the estimate's spread), the
-   density model's error (lognormal per sample) and the solar/geomagnetic forecast error
+   density model's error (lognormal per sample; only when the BC is not fitted through the
+   same model, since a fitted BC already carries it) and the solar/geomagnetic forecast error
    (per sample, growing with lead time), all drawn from one seeded generator: the same seed
    gives the same answer.  Each sample is propagated to the stop altitude
    (:func:`deorbit.reentry.predict_reentry`).
@@ -119,6 +120,10 @@ class Prediction:
         t = self.result.epoch_utc[ok].astype("datetime64[ns]").astype(np.int64)
         values = np.quantile(t.astype(np.float64), q)
         return [_dt(int(v)) for v in values]
+
+
+#: BC methods fitted through the prediction's own density model (:mod:`deorbit.bcfit`).
+MODEL_CONSISTENT_BC = frozenset({"arc-fit", "ndot"})
 
 
 def _dt(ns: int) -> datetime:
@@ -283,11 +288,24 @@ def run_prediction(obj: ResolvedObject, options: PredictOptions) -> Prediction:
     bc, sigma_ln, bc_method = _ballistic_coefficient(
         history, start, as_of, options, density.nominal_provider, assumptions, warnings
     )
+    # A BC fitted through this density model (arc fit or the sets' decay rate) already holds
+    # the model's persistent error at the object's height, and its sigma_ln holds how that
+    # changes from one arc to the next (measured with the same model, docs/notes/bcfit.md);
+    # drawing the density error again would count it twice.
+    sigma_rho = 0.0 if bc_method in MODEL_CONSISTENT_BC else density.model_sigma_ln
+    for item in density.assumptions:
+        if item["quantity"] == "density-model error" and sigma_rho == 0.0:
+            item["value"] = "in the ballistic coefficient's spread (no separate draw)"
+            item["source"] = (
+                f"the BC ({bc_method}) is fitted through this density model, so the model's "
+                "persistent error is in the BC and its change between arcs is in sigma_ln "
+                "(docs/notes/bcfit.md)"
+            )
     assumptions.extend(density.assumptions)
     warnings.extend(density.warnings)
     if n > 1:
         bc_samples = bc * np.exp(sigma_ln * rng_bc.standard_normal(n))
-        density_scale = density_model_error(rng_rho, n, density.model_sigma_ln)
+        density_scale = density_model_error(rng_rho, n, sigma_rho)
     else:
         bc_samples, density_scale = np.array([bc]), np.ones(1)
 
