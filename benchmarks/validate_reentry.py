@@ -185,9 +185,6 @@ def _windows(
 
 def bc_spread(args: argparse.Namespace) -> int:
     from deorbit.bcfit import SIGMA_LN_FLOOR, fit_ballistic_coefficient
-    from deorbit.formats import load_elements
-    from deorbit.manoeuvres import detect_manoeuvres
-    from deorbit.predict import build_density
 
     sources = _study_sources(args)
     print(
@@ -197,13 +194,8 @@ def bc_spread(args: argparse.Namespace) -> int:
     print("| history | windows | pairs | median BC | robust sd(d) | sd(d) | median fit sigma |")
     print("|---|---|---|---|---|---|---|")
     all_d, all_stat = [], []
-    for label, path, passive in sources:
-        sets = load_elements(path, on_conflict="latest").elements
-        an = detect_manoeuvres(sets)
+    for label, sets, an, t_lo, t_hi, density in _study_histories(sources, args):
         t = an.t_days
-        t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
-        t_lo = t_hi - passive if passive else t[0]
-        density = _observed_density(sets, build_density)
         fits: list[tuple[int, float, float]] = []
         for k, i0, i1 in _windows(sets, t, an.arcs, args.window_days, t_lo, t_hi):
             est = fit_ballistic_coefficient(
@@ -268,9 +260,6 @@ def _fit_window(sets: list, density, i0: int, i1: int, days: float, decay_km: fl
 
 def bc_lookback(args: argparse.Namespace) -> int:
     """Which look-back arc predicts the BC of the next ``--window-days`` best?"""
-    from deorbit.formats import load_elements
-    from deorbit.manoeuvres import detect_manoeuvres
-    from deorbit.predict import build_density
 
     lookbacks = [float(x) for x in args.lookbacks.split(",")]
     sources = _study_sources(args)
@@ -281,13 +270,8 @@ def bc_lookback(args: argparse.Namespace) -> int:
         "space weather, MSIS 2.1 zonal mean.  d = ln BC(predictor) - ln BC(target)."
     )
     rows: dict[str, list[list[float]]] = {}
-    for label, path, passive in sources:
-        sets = load_elements(path, on_conflict="latest").elements
-        an = detect_manoeuvres(sets)
+    for label, sets, an, t_lo, t_hi, density in _study_histories(sources, args):
         t = an.t_days
-        t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
-        t_lo = t_hi - passive if passive else t[0]
-        density = _observed_density(sets, build_density)
         out = rows.setdefault(label, [])
         for arc in an.arcs:
             a0, a1 = max(t[arc.start_index], t_lo), min(t[arc.end_index], t_hi)
@@ -331,9 +315,6 @@ def single_set(args: argparse.Namespace) -> int:
     """How well does one set give the BC?  B* and the set's decay rate (ndot) against the BC
     fitted on the 10-day arc centred on the set (observed space weather)."""
     from deorbit.bcfit import bc_from_bstar, bc_from_decay_rate, fit_ballistic_coefficient
-    from deorbit.formats import load_elements
-    from deorbit.manoeuvres import detect_manoeuvres
-    from deorbit.predict import build_density
 
     half = 0.5 * args.window_days
     print(
@@ -353,13 +334,8 @@ def single_set(args: argparse.Namespace) -> int:
             f"{np.quantile(ok, 0.05):+.2f} | {np.quantile(ok, 0.95):+.2f} | {x.size - ok.size} |"
         )
 
-    for label, path, passive in _study_sources(args):
-        sets = load_elements(path, on_conflict="latest").elements
-        an = detect_manoeuvres(sets)
+    for label, sets, an, t_lo, t_hi, density in _study_histories(_study_sources(args), args):
         t = an.t_days
-        t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
-        t_lo = t_hi - passive if passive else t[0]
-        density = _observed_density(sets, build_density)
         got: dict[str, list[float]] = {"B*": [], "ndot": []}
         for arc in an.arcs:
             a0, a1 = max(t[arc.start_index], t_lo), min(t[arc.end_index], t_hi)
@@ -402,6 +378,23 @@ def _study_sources(args: argparse.Namespace) -> list[tuple[str, Path, float | No
         (f"{nid}", SHARED / "tles" / f"{nid}.tle", args.passive_days)
         for nid in ("29655", "44238", "44240", "44249", "44252")
     ]
+
+
+def _study_histories(sources: list, args: argparse.Namespace):
+    """(label, sets, manoeuvre analysis, t_lo, t_hi, observed density) per history: the
+    passive ones cut to their last ``--passive-days`` ending ``--end-gap-days`` before the
+    last set (days since 1970)."""
+    from deorbit.formats import load_elements
+    from deorbit.manoeuvres import detect_manoeuvres
+    from deorbit.predict import build_density
+
+    for label, path, passive in sources:
+        sets = load_elements(path, on_conflict="latest").elements
+        an = detect_manoeuvres(sets)
+        t = an.t_days
+        t_hi = t[-1] - (args.end_gap_days if passive else 0.0)
+        t_lo = t_hi - passive if passive else t[0]
+        yield label, sets, an, t_lo, t_hi, _observed_density(sets, build_density)
 
 
 def _observed_density(sets: list, build_density) -> object:
