@@ -126,6 +126,8 @@ def test_flags_and_candidates(atm):
 
 
 def test_result_of_an_object_does_not_depend_on_its_chunk(atm):
+    """Bit for bit, whatever chunk an object lands in and whoever shares it: what lets the
+    watch cut chunks by perigee height and run them on any number of workers."""
     rng = np.random.default_rng(4)
     n = rng.uniform(15.0, 16.3, 200)
     inp = _input(n, e=rng.uniform(0, 0.01, 200), inc=rng.uniform(0, 98, 200), ndot2=2e-4)
@@ -134,8 +136,46 @@ def test_result_of_an_object_does_not_depend_on_its_chunk(atm):
         [screen_chunk(inp.take(slice(k, k + 37)), atm, utc_to_us(AS_OF), ScreenOptions())
          for k in range(0, 200, 37)]
     )  # fmt: skip
-    for name in ("lifetime_days", "reentry_utc_us", "status", "bc_m2_per_kg"):
+    order = rng.permutation(200)
+    shuffled = ScreenOutput.concatenate(
+        [screen_chunk(inp.take(order[k : k + 64]), atm, utc_to_us(AS_OF), ScreenOptions())
+         for k in range(0, 200, 64)]
+    )  # fmt: skip
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(200)
+    back = shuffled.take(inverse)
+    for name in ("lifetime_days", "reentry_utc_us", "status", "bc_m2_per_kg", "norad_id"):
         np.testing.assert_array_equal(getattr(whole, name), getattr(parts, name))
+        np.testing.assert_array_equal(getattr(whole, name), getattr(back, name))
+
+
+def test_monte_carlo_samples_do_not_depend_on_their_neighbours(atm):
+    """The same holds for King-Hele over samples (the screen engine's Monte Carlo)."""
+    rng = np.random.default_rng(5)
+    bc = 0.02 * np.exp(rng.standard_normal(50))
+    scale = np.exp(0.25 * rng.standard_normal(50))
+    a = R_EQ + 330.0
+    together = king_hele_lifetime_days(a, 0.001, 51.6, bc, atm, density_scale=scale)
+    alone = [
+        king_hele_lifetime_days(a, 0.001, 51.6, bc[k], atm, density_scale=scale[k])
+        for k in range(50)
+    ]
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_atmosphere_outside_its_table_follows_the_end_slopes(atm):
+    x, y = atm.alt_km, atm.ln_rho
+    below, above = x[0] - 20.0, x[-1] + 100.0
+    lo = y[0] + (y[1] - y[0]) / (x[1] - x[0]) * (below - x[0])
+    hi = y[-1] + (y[-1] - y[-2]) / (x[-1] - x[-2]) * (above - x[-1])
+    rho = atm.rho_kg_m3(np.array([below, x[0], 400.0, x[-1], above]))
+    assert rho[0] == pytest.approx(np.exp(lo), rel=1e-12)
+    assert rho[-1] == pytest.approx(np.exp(hi), rel=1e-12)
+    assert rho[2] == pytest.approx(np.exp(np.interp(400.0, x, y)), rel=1e-12)
+    h = atm.scale_height_km(np.array([below, 400.0, above]))
+    assert h[0] == pytest.approx(-(x[1] - x[0]) / (y[1] - y[0]))
+    assert h[2] == pytest.approx(-(x[-1] - x[-2]) / (y[-1] - y[-2]))
+    assert atm.rho_kg_m3(np.zeros(0)).shape == (0,)
 
 
 def test_thirty_thousand_objects_screen_quickly(atm):

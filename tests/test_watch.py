@@ -10,13 +10,25 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from deorbit.catalogue import watch as watch_module
 from deorbit.catalogue.ingest import ingest_files
+from deorbit.catalogue.screen import ScreenOptions, screen_atmosphere, screen_chunk
+from deorbit.catalogue.screen import screen_input_from_rows as screen_input
 from deorbit.catalogue.synthetic import synthetic_catalogue, write_tle
-from deorbit.catalogue.watch import dask_client, object_seed, watch
+from deorbit.catalogue.watch import (
+    CHUNK_OBJECTS,
+    _run_tasks,
+    _schedule,
+    dask_client,
+    object_seed,
+    screen_catalogue,
+    watch,
+)
 from deorbit.errors import InputError
-from deorbit.store import ElementStore
+from deorbit.store import ElementStore, utc_to_us
 
 VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
 AS_OF = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -54,7 +66,8 @@ def test_same_seed_same_answer_whatever_the_workers(catalogue_store, client):
     assert _comparable(local) == _comparable(on_two)
     assert local.screened == 2100 and local.candidates > 0 and local.objects
     assert {s for s, _, _ in seen} == {"screen", "monte-carlo"}
-    assert ("screen", 2, 2) in seen  # 2100 objects = 2 chunks of 2048
+    chunks = -(-2100 // CHUNK_OBJECTS)
+    assert ("screen", chunks, chunks) in seen
     other_seed = watch(catalogue_store, workers=0, **{**kwargs, "seed": 8})
     assert _comparable(other_seed)["objects"] != _comparable(local)["objects"]
     # ranked by median, all within the horizon by their 5 % quantile
@@ -62,6 +75,66 @@ def test_same_seed_same_answer_whatever_the_workers(catalogue_store, client):
     assert medians == sorted(medians)
     assert all(e.p05_utc <= AS_OF + timedelta(days=10) for e in local.objects)
     assert [e.rank for e in local.objects] == list(range(1, len(local.objects) + 1))
+
+
+def test_tasks_go_longest_first_in_fixed_groups():
+    assert _schedule(3) == [[0], [1], [2]]
+    assert _schedule(5, cost=[1.0, 3.0, 2.0, 3.0, 0.0]) == [[1], [3], [2], [0], [4]]
+    assert _schedule(5, cost=[1.0, 3.0, 2.0, 3.0, 0.0], batch=2) == [[1, 3], [2, 0], [4]]
+    assert _schedule(0, cost=[], batch=4) == []
+
+
+@pytest.mark.parametrize(("cost", "batch"), [(None, 1), ([5, 1, 4, 2, 3, 0, 7], 1), (None, 3),
+                                             ([5, 1, 4, 2, 3, 0, 7], 2)])  # fmt: skip
+def test_results_come_back_in_input_order(client, cost, batch):
+    import operator
+
+    args = [(k, k + 1) for k in range(7)]
+    seen = []
+    here = _run_tasks(None, operator.mul, args, "x", None, cost=cost, batch=batch)
+    there = _run_tasks(client, operator.mul, args, "x", lambda *a: seen.append(a), cost=cost,
+                       batch=batch)  # fmt: skip
+    assert here == there == [k * (k + 1) for k in range(7)]
+    assert seen[0] == ("x", 0, 7) and seen[-1] == ("x", 7, 7)
+
+
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")  # the second cluster's
+def test_tasks_run_on_the_client_given_while_a_newer_one_is_open(client):
+    """``as_completed`` follows the default (most recent) client's event loop unless told
+    otherwise; with a second client open, the first one's futures were then awaited from
+    the wrong loop: late wake-ups, and once a hang (the benchmark keeps a 1- and a 2-worker
+    cluster open side by side).  A race, so this only checks that both clients work."""
+    import operator
+    import threading
+
+    out: dict = {}
+    with dask_client(workers=1) as newer:
+        run = threading.Thread(
+            target=lambda: out.update(
+                older=_run_tasks(client, operator.mul, [(k, 2) for k in range(4)], "x", None,
+                                 cost=[1, 2, 3, 4]),
+                newer=_run_tasks(newer, operator.mul, [(k, 3) for k in range(4)], "x", None),
+            ),
+            daemon=True,
+        )  # fmt: skip
+        run.start()
+        run.join(120)
+    assert out == {"older": [0, 2, 4, 6], "newer": [0, 3, 6, 9]}
+
+
+def test_screen_chunks_by_perigee_give_the_one_chunk_answer(catalogue_store, client, monkeypatch):
+    """Chunks are cut by perigee height and handed out in any order; the answer, in catalogue
+    order, is the single-chunk one bit for bit, with or without Dask."""
+    monkeypatch.setattr(watch_module, "CHUNK_OBJECTS", 300)  # 7 chunks (cut on this side)
+    inp = screen_input(*catalogue_store.catalogue_rows(AS_OF))
+    atm = screen_atmosphere(AS_OF)
+    options = ScreenOptions(horizon_days=10.0)
+    whole = screen_chunk(inp, atm, utc_to_us(AS_OF), options)
+    for dc in (None, client):
+        out = screen_catalogue(inp, atm, AS_OF, options, dc)
+        for name in ("norad_id", "lifetime_days", "reentry_utc_us", "status", "bc_m2_per_kg",
+                     "perigee_alt_km", "bc_method"):  # fmt: skip
+            np.testing.assert_array_equal(getattr(out, name), getattr(whole, name))
 
 
 def test_json_csv_and_recorded_predictions(catalogue_store):
@@ -133,6 +206,22 @@ def test_starlinks_are_marked_for_monte_carlo_a_month_before(validation_store, n
     assert out.status[k] == 1  # candidate
     assert result.candidates <= 2  # of 7 objects: the other histories are stale by then
     assert norad_id in {e.norad_id for e in result.objects} | set(result.beyond)
+
+
+def test_a_predict_answer_is_as_of_its_as_of_time(validation_store):
+    """The stored JSON gives the element age at the as-of time, not from the wall clock, so
+    replaying (or re-running) a watch stores the same answer."""
+    truth = _truths()[44240]
+    as_of = truth - timedelta(days=30)
+    result = watch(validation_store, as_of_utc=as_of, workers=0, samples=4, seed=1,
+                   engine="predict", record=True)  # fmt: skip
+    assert result.candidates >= 1
+    stored = validation_store.predictions(44240, as_of_utc=as_of)[-1]
+    obj = json.loads(stored.result_json)["object"]
+    assert obj["element_age_days"] == round(
+        (as_of - stored.element_epoch_utc) / timedelta(days=1), 2
+    )
+    assert 0 <= obj["element_age_days"] < 30
 
 
 @pytest.mark.slow

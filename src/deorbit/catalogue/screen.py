@@ -14,7 +14,9 @@ Model: King-Hele's orbit-averaged decay in one density profile
     atmosphere's co-rotation factor.  These are integrated for all objects at once (numpy
     arrays over objects; each object has its own step, RK2 midpoint with |da| <= 0.1 H per
     step), until the perigee reaches :data:`STOP_PERIGEE_KM` or ``max_days`` pass.  Cost:
-    ~0.1-0.3 s per 30,000 objects on one core.
+    ~1.2 s CPU for the 30,000-object benchmark catalogue in the watch's chunks, most of it
+    per-step numpy overhead (each step is ~60 array operations), which is why the watch
+    keeps objects of similar perigee together (:func:`deorbit.catalogue.watch.screen_plan`).
 
     rho(h) is :class:`ScreenAtmosphere`: the NRLMSIS 2.1 orbit- and local-time-mean density of
     :mod:`deorbit.atmosphere` for ONE representative space weather -- the F10.7, 81-day
@@ -113,11 +115,22 @@ class ScreenAtmosphere:
         h = np.asarray(alt_km, dtype=float)
         return np.exp(self._ln(h))
 
+    @functools.cached_property
+    def _tables(self) -> tuple[float, float, ArrayF]:
+        """(slope below the grid, slope above it, scale height per grid interval): computed
+        once, not on every one of the screen's thousands of density calls."""
+        x, y = self.alt_km, self.ln_rho
+        slope = np.diff(y) / np.diff(x)
+        lo_slope = (y[1] - y[0]) / (x[1] - x[0])
+        hi_slope = (y[-1] - y[-2]) / (x[-1] - x[-2])
+        return lo_slope, hi_slope, -1.0 / np.minimum(slope, -1e-6)
+
     def _ln(self, h: ArrayF) -> ArrayF:
         x, y = self.alt_km, self.ln_rho
         inside = np.interp(h, x, y)
-        lo_slope = (y[1] - y[0]) / (x[1] - x[0])
-        hi_slope = (y[-1] - y[-2]) / (x[-1] - x[-2])
+        if h.size == 0 or (h.min() >= x[0] and h.max() <= x[-1]):
+            return inside  # the usual case: no extrapolation to blend in
+        lo_slope, hi_slope, _ = self._tables
         return np.where(
             h < x[0],
             y[0] + lo_slope * (h - x[0]),
@@ -128,10 +141,8 @@ class ScreenAtmosphere:
         """Local density scale height -1 / (d ln rho / dh) in km (the grid interval's slope,
         held constant beyond the grid)."""
         h = np.asarray(alt_km, dtype=float)
-        x, y = self.alt_km, self.ln_rho
-        slope = np.diff(y) / np.diff(x)
-        k = np.clip(np.searchsorted(x, h) - 1, 0, slope.size - 1)
-        return -1.0 / np.minimum(slope[k], -1e-6)
+        table = self._tables[2]
+        return table[np.clip(np.searchsorted(self.alt_km, h) - 1, 0, table.size - 1)]
 
     def __call__(
         self,
@@ -211,6 +222,15 @@ def _bracket(
     a_km: ArrayF, e: ArrayF, inc_deg: ArrayF, atm: ScreenAtmosphere
 ) -> tuple[ArrayF, ArrayF]:
     """(da/dt, de/dt) per unit BC and unit density scale: km/s and 1/s per (m^2/kg)."""
+    da, de, _, _ = _rates(a_km, e, np.cos(np.radians(inc_deg)), atm)
+    return da, de
+
+
+def _rates(
+    a_km: ArrayF, e: ArrayF, cos_inc: ArrayF, atm: ScreenAtmosphere
+) -> tuple[ArrayF, ArrayF, ArrayF, ArrayF]:
+    """:func:`_bracket` from cos(i), also returning the perigee height and its scale height
+    (the integrator's step control needs both)."""
     hp = a_km * (1.0 - e) - EARTH_RADIUS_KM
     rho = atm.rho_kg_m3(hp) * 1e3  # kg/m^3 -> kg/(m^2 km): BC rho in 1/km
     h_scale = atm.scale_height_km(hp)
@@ -221,10 +241,10 @@ def _bracket(
         i2 = np.where(x > 1e-2, i0 - 2.0 * i1 / x, np.exp(-x) * x * x / 8.0)
     rp = a_km * (1.0 - e)
     vp = np.sqrt(MU_EARTH_KM3_S2 * (1.0 + e) / rp)
-    rot = (1.0 - rp * OMEGA_EARTH_RAD_S * np.cos(np.radians(inc_deg)) / vp) ** 2
+    rot = (1.0 - rp * OMEGA_EARTH_RAD_S * cos_inc / vp) ** 2
     da = -rot * rho * np.sqrt(MU_EARTH_KM3_S2 * a_km) * (i0 + 2.0 * e * i1)
     de = -rot * rho * np.sqrt(MU_EARTH_KM3_S2 / a_km) * (i1 + 0.5 * e * (i0 + i2))
-    return da, de
+    return da, de, hp, h_scale
 
 
 def king_hele_lifetime_days(
@@ -250,36 +270,42 @@ def king_hele_lifetime_days(
     a0, e0, inc, bc, scale = np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (a_km, e, inc_deg, bc_m2_per_kg, density_scale))
     )
-    n = a0.size
-    a, ecc = a0.ravel().copy(), np.clip(e0.ravel().copy(), 0.0, 0.99)
-    inc, k = inc.ravel(), (bc * scale).ravel()
-    t = np.zeros(n)
-    life = np.full(n, np.inf)
+    a, ecc = a0.ravel(), np.clip(e0.ravel(), 0.0, 0.99)
+    k = (bc * scale).ravel()
+    life = np.full(a.size, np.inf)
     hp = a * (1.0 - ecc) - EARTH_RADIUS_KM
     done = hp <= stop_perigee_km
     life[done] = 0.0
-    active = np.flatnonzero(~done)
+    # The state of the objects still flying, compacted as they finish: ``idx`` says where
+    # each one's lifetime goes.  Every object's arithmetic is the same whichever others share
+    # its arrays, so a result does not depend on the chunk or the order (tested).
+    idx = np.flatnonzero(~done)
+    aa, ee, kk = a[idx], ecc[idx], k[idx]
+    cos_inc = np.cos(np.radians(inc.ravel()[idx]))
+    tt = np.zeros(idx.size)
     t_max = max_days * _DAY_S
-    while active.size:
-        aa, ee, ii, kk, tt = a[active], ecc[active], inc[active], k[active], t[active]
-        da1, de1 = _bracket(aa, ee, ii, atm)
-        hp_a = aa * (1.0 - ee) - EARTH_RADIUS_KM
-        room = step_fraction * np.maximum(atm.scale_height_km(hp_a), 0.05 * aa * ee)
+    while idx.size:
+        da1, de1, hp_a, h_a = _rates(aa, ee, cos_inc, atm)
+        room = step_fraction * np.maximum(h_a, 0.05 * aa * ee)
         dt = np.minimum(max_step_days * _DAY_S, room / np.maximum(np.abs(kk * da1), 1e-30))
         dt = np.minimum(dt, t_max - tt)
         am = aa + 0.5 * dt * kk * da1
         em = np.clip(ee + 0.5 * dt * kk * de1, 0.0, 0.99)
-        da2, de2 = _bracket(am, em, ii, atm)
+        da2, de2, _, _ = _rates(am, em, cos_inc, atm)
         a_new = aa + dt * kk * da2
         e_new = np.clip(ee + dt * kk * de2, 0.0, 0.99)
         hp_new = a_new * (1.0 - e_new) - EARTH_RADIUS_KM
         crossed = hp_new <= stop_perigee_km
         frac = np.clip((hp_a - stop_perigee_km) / np.maximum(hp_a - hp_new, 1e-12), 0.0, 1.0)
         t_new = tt + np.where(crossed, frac * dt, dt)
-        a[active], ecc[active], t[active] = a_new, e_new, t_new
-        life[active[crossed]] = t_new[crossed] / _DAY_S
+        life[idx[crossed]] = t_new[crossed] / _DAY_S
         out = crossed | (t_new >= t_max)
-        active = active[~out]
+        if out.any():
+            keep = ~out
+            idx, aa, ee, kk, tt = idx[keep], a_new[keep], e_new[keep], kk[keep], t_new[keep]
+            cos_inc = cos_inc[keep]
+        else:
+            aa, ee, tt = a_new, e_new, t_new
     return life.reshape(a0.shape)
 
 
@@ -404,6 +430,11 @@ class ScreenOutput:
     reentry_utc_us: npt.NDArray[np.int64]
     status: npt.NDArray[np.int8]
     extra: dict = field(default_factory=dict)
+
+    def take(self, index: npt.ArrayLike) -> ScreenOutput:
+        """The results of the objects ``index`` selects (slice, mask or integer array)."""
+        names = [f for f in ScreenOutput.__dataclass_fields__ if f != "extra"]
+        return ScreenOutput(*(getattr(self, f)[index] for f in names), extra=dict(self.extra))
 
     @staticmethod
     def concatenate(parts: list[ScreenOutput]) -> ScreenOutput:
