@@ -70,7 +70,6 @@ import psutil
 import deorbit
 from deorbit.catalogue.ingest import ingest_files, parse_tle_columns
 from deorbit.catalogue.screen import (
-    BC_METHODS,
     STATUS,
     ScreenOptions,
     ScreenOutput,
@@ -84,6 +83,7 @@ from deorbit.catalogue.watch import (
     MC_BATCH,
     _run_tasks,
     _schedule,
+    candidate_state,
     dask_client,
     forecast_cost,
     forecast_object,
@@ -327,14 +327,7 @@ def _mc_stages(store: ElementStore, as_of: datetime, mc_objects: int, samples: i
         rows = []
         for k in cand[:n]:
             norad = int(inp.norad_id[k])
-            state = {
-                "epoch_utc_us": int(inp.epoch_utc_us[k]),
-                "a_km": float(a_km[k]),
-                "e": float(inp.eccentricity[k]),
-                "inc_deg": float(inp.inclination_deg[k]),
-                "bc_m2_per_kg": float(out.bc_m2_per_kg[k]),
-                "bc_method": BC_METHODS[int(out.bc_method[k])],
-            }
+            state = candidate_state(inp, out, a_km, k)
             history = store.history(norad, until_utc=as_of) if engine == "predict" else None
             rows.append(
                 (engine, norad, object_seed(1, norad), samples, utc_to_us(as_of), state, atm,

@@ -75,6 +75,7 @@ __all__ = [
     "CHUNK_OBJECTS",
     "LOCAL_CLUSTER_CONFIG",
     "MC_BATCH",
+    "candidate_state",
     "Forecast",
     "WatchEntry",
     "WatchResult",
@@ -620,6 +621,19 @@ def screen_catalogue(
     return ScreenOutput.concatenate(parts).take(inverse)
 
 
+def candidate_state(inp: ScreenInput, out: ScreenOutput, a_km: np.ndarray, k: int) -> dict:
+    """The screening state of object ``k`` that a Monte Carlo task starts from (plain data, so
+    it ships to a Dask worker as is)."""
+    return {
+        "epoch_utc_us": int(inp.epoch_utc_us[k]),
+        "a_km": float(a_km[k]),
+        "e": float(inp.eccentricity[k]),
+        "inc_deg": float(inp.inclination_deg[k]),
+        "bc_m2_per_kg": float(out.bc_m2_per_kg[k]),
+        "bc_method": BC_METHODS[int(out.bc_method[k])],
+    }
+
+
 def forecast_cost(state: dict[str, float]) -> float:
     """Expected relative cost of :func:`forecast_object` for one object, for longest-first
     ordering: its perigee height.  The Monte Carlo integrates each sample down to re-entry,
@@ -686,28 +700,12 @@ def watch(
         args = []
         for k in cand.tolist():
             norad = int(inp.norad_id[k])
-            state = {
-                "epoch_utc_us": int(inp.epoch_utc_us[k]),
-                "a_km": float(a_km[k]),
-                "e": float(inp.eccentricity[k]),
-                "inc_deg": float(inp.inclination_deg[k]),
-                "bc_m2_per_kg": float(out.bc_m2_per_kg[k]),
-                "bc_method": BC_METHODS[int(out.bc_method[k])],
-            }
             history = store.history(norad, until_utc=as_of) if engine == "predict" else None
+            state = candidate_state(inp, out, a_km, k)
             args.append(
-                (
-                    engine,
-                    norad,
-                    object_seed(seed, norad),
-                    samples,
-                    as_of_us,
-                    state,
-                    atm,
-                    history,
-                    names[norad][0],
-                )
-            )
+                (engine, norad, object_seed(seed, norad), samples, as_of_us, state, atm,
+                 history, names[norad][0])
+            )  # fmt: skip
         t2 = time.perf_counter()
         forecasts: list[Forecast] = _run_tasks(
             dc,
