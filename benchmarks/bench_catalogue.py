@@ -93,7 +93,15 @@ from deorbit.catalogue.watch import (
     screen_plan,
 )
 from deorbit.formats import load_elements
-from deorbit.store import MIGRATIONS, ElementStore, _newest_rows, utc_to_us
+from deorbit.reentry import BLAS_THREAD_VARS, single_thread_blas_env
+from deorbit.store import (
+    _UPSERT_OBJECTS,
+    _UPSERT_OBJECTS_TAIL,
+    MIGRATIONS,
+    ElementStore,
+    _newest_rows,
+    utc_to_us,
+)
 
 # -- ingest -----------------------------------------------------------------------------------
 #: Ingest rounds: each runs every path once, in turn, so a change in load hits all alike.
@@ -127,15 +135,8 @@ print(json.dumps([w, c, rss0, peak_mb()]))
 """
 # The schema-v2 write path (one column per field, one row per INSERT), for the baseline row.
 _V2_INSERT = "INSERT OR IGNORE INTO element_sets VALUES (" + ", ".join("?" * 19) + ")"
-_V2_UPSERT = """
-    INSERT INTO objects (norad_id, name, intl_designator, name_epoch_utc_us) VALUES (?, ?, ?, ?)
-    ON CONFLICT (norad_id) DO UPDATE SET
-        name = CASE WHEN excluded.name != '' THEN excluded.name ELSE objects.name END,
-        intl_designator = CASE WHEN excluded.intl_designator != ''
-                               THEN excluded.intl_designator ELSE objects.intl_designator END,
-        name_epoch_utc_us = excluded.name_epoch_utc_us
-    WHERE excluded.name_epoch_utc_us >= objects.name_epoch_utc_us
-"""
+# (the objects upsert is unchanged since v2: the store's own statement, one row per call)
+_V2_UPSERT = _UPSERT_OBJECTS + " VALUES (?, ?, ?, ?)" + _UPSERT_OBJECTS_TAIL
 
 
 def _store_v2_rows(db: Path, columns: list[list], source: str, fetched_us: int) -> None:
@@ -288,9 +289,8 @@ def ingest_main(n_objects: int = 30_000) -> None:
 MC_SCREEN_OBJECTS = 1024
 #: Rounds of the scale-out benchmark (each runs every stage on every backend).
 DASK_ROUNDS = 5
-#: What Dask's nanny sets in its workers (``distributed.nanny.pre-spawn-environ``); the pool
-#: baseline gets the same, so both run one thread per process.
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# Dask's nanny sets these to 1 in its workers (``distributed.nanny.pre-spawn-environ``); the
+# pool baseline gets the same (``single_thread_blas_env``), so both run one thread per process.
 
 
 @dataclass
@@ -397,18 +397,10 @@ def _process_pool(n: int, stages: list[_Stage]) -> Iterator[tuple[Any, list[int]
     """A spawn-context pool of ``n`` one-thread processes, each warmed with every stage's
     cheapest item before this yields ``(pool, pids)``."""
     ctx = multiprocessing.get_context("spawn")
-    saved = {k: os.environ.get(k) for k in ONE_THREAD}
-    os.environ.update(ONE_THREAD)
     ready = ctx.Value("i", 0)
     warm = [(s.func, s.warm_item()) for s in stages]
-    try:
+    with single_thread_blas_env():
         pool = ctx.Pool(n, initializer=_pool_warm, initargs=(warm, ready))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     try:
         while ready.value < n:
             time.sleep(0.05)
@@ -468,7 +460,7 @@ def _backend(label: str, stages: list[_Stage]) -> Iterator[tuple[list[int], Call
                     [client.submit(s.func, *s.warm_item(), workers=[w], allow_other_workers=False,
                                    pure=False) for w in client.nthreads()]
                 )  # fmt: skip
-            env = client.run(lambda: {k: os.environ.get(k) for k in ONE_THREAD})
+            env = client.run(lambda: {k: os.environ.get(k) for k in BLAS_THREAD_VARS})
             yield [me, *client.run(os.getpid).values()], (
                 lambda s: _run_tasks(client, s.func, s.args, s.name, None, cost=s.cost,
                                      batch=s.batch)

@@ -31,6 +31,8 @@ What the numbers mean
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,16 +88,28 @@ def _run_in_processes(jobs: list[tuple], workers: int) -> list:
     spawned ones read ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` = 1 when they import numpy.
     """
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: "1" for k in keys})
-    try:
+    with single_thread_blas_env():
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             return list(pool.map(_run_batch, *zip(*jobs, strict=True)))
+
+
+#: Environment variables that cap the BLAS/OpenMP thread pools numpy starts with.
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def single_thread_blas_env() -> Iterator[None]:
+    """Set :data:`BLAS_THREAD_VARS` to 1 for processes spawned inside the block (they read
+    them when they import numpy), then restore this process's environment as it was."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in BLAS_THREAD_VARS}
+    os.environ.update(dict.fromkeys(BLAS_THREAD_VARS, "1"))
+    try:
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
